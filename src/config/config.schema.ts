@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** Loopback hosts: a node whose origin is one of these is a local try, not production. */
+export function isLoopbackOrigin(origin: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.") || host.endsWith(".localhost");
+}
+
+const smtpSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+});
+
+/** Operator settings. Every key has a default so that no config file is needed for a local try. */
+export const configSchema = z
+  .object({
+    origin: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://badges.example.edu" }).optional(),
+    port: z.number({ error: "must be a number" }).int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(8080),
+    host: z.string().min(1).optional(),
+    dataDir: z.string().min(1).default("./data"),
+    database: z.string().min(1).optional(),
+    demo: z.boolean({ error: "must be true or false" }).optional(),
+    locale: z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr"),
+    trustProxy: z.boolean({ error: "must be true or false" }).default(false),
+    log: z
+      .object({
+        level: z.enum(["debug", "info", "warning", "error"]).default("info"),
+        format: z.enum(["pretty", "json"]).optional(),
+      })
+      .prefault({}),
+    admin: z.object({ email: z.email({ error: "must be an e-mail address" }).default("admin@francebadge.localhost") }).prefault({}),
+    auth: z
+      .object({
+        passwordLogin: z.boolean().default(true),
+        sessionDays: z.number().int().min(1).max(365).default(14),
+        maxFailedLogins: z.number().int().min(1).default(5),
+        // log2 of scrypt's N: 17 follows OWASP; tests lower it to stay fast.
+        passwordHashCost: z.number().int().min(10).max(20).default(17),
+      })
+      .prefault({}),
+    mail: z
+      .object({
+        from: z.string().default("FranceBadge <no-reply@francebadge.localhost>"),
+        smtp: smtpSchema.optional(),
+      })
+      .prefault({}),
+    jobs: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).default(4),
+        pollMs: z.number().int().min(10).default(500),
+        visibilityTimeoutMs: z.number().int().min(1000).default(60_000),
+      })
+      .prefault({}),
+    secret: z.string().min(32, "must be at least 32 characters").optional(),
+  })
+  .strict();
+
+/** What an operator writes in node.config.ts (every key optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** The resolved, frozen configuration passed down to the whole node. */
+export interface Config {
+  readonly origin: string;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: { readonly kind: "sqlite"; readonly path: string } | { readonly kind: "postgres"; readonly url: string };
+  readonly demo: boolean;
+  readonly locale: "fr" | "en";
+  readonly production: boolean;
+  readonly trustProxy: boolean;
+  readonly log: { readonly level: "debug" | "info" | "warning" | "error"; readonly format: "pretty" | "json" };
+  readonly admin: { readonly email: string };
+  readonly auth: { readonly passwordLogin: boolean; readonly sessionDays: number; readonly maxFailedLogins: number; readonly passwordHashCost: number };
+  readonly mail: { readonly from: string; readonly smtp?: z.output<typeof smtpSchema> };
+  readonly jobs: { readonly concurrency: number; readonly pollMs: number; readonly visibilityTimeoutMs: number };
+  readonly secret: string;
+}

@@ -1,0 +1,157 @@
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
+
+// One schema for SQLite and PostgreSQL: ids are text (UUIDs), timestamps are ISO-8601 UTC text
+// (sortable, identical on both), booleans are integers 0/1, JSON is text.
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  locale: string | null;
+  is_node_admin: number;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string; // sha256 of the cookie value
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginTokensTable {
+  id: string; // sha256 of the token
+  user_id: string;
+  purpose: string; // "setup" | "reset" | "magic"
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface LoginAttemptsTable {
+  id: string;
+  email: string;
+  ip: string | null;
+  succeeded: number;
+  at: string;
+}
+
+export interface IssuersTable {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  website: string | null;
+  email: string | null;
+  logo_url: string | null;
+  parent_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipsTable {
+  issuer_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  issuer_id: string;
+  email: string;
+  role: string;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  issuer_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string; // space-separated
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  queue: string;
+  payload: string;
+  status: string; // "pending" | "running" | "done" | "failed"
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  result: string | null;
+  dedupe_key: string | null;
+  progress_done: number;
+  progress_total: number | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  issuer_id: string | null;
+  ip: string | null;
+  details: string | null;
+}
+
+export interface NodeSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+/** The whole schema, as the migrations in migrations/ build it. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_tokens: LoginTokensTable;
+  login_attempts: LoginAttemptsTable;
+  issuers: IssuersTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  api_tokens: ApiTokensTable;
+  jobs: JobsTable;
+  audit_events: AuditEventsTable;
+  node_settings: NodeSettingsTable;
+}
+
+/** A database handle or an open transaction: repositories accept both. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export type UserRow = Selectable<UsersTable>;
+export type IssuerRow = Selectable<IssuersTable>;
+export type NewIssuerRow = Insertable<IssuersTable>;
+export type IssuerUpdate = Updateable<IssuersTable>;
+export type InvitationRow = Selectable<InvitationsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type JobRow = Selectable<JobsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -1,0 +1,52 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AuthService } from "../auth/auth.service.ts";
+import { isLocale, negotiateLocale, translator, type Locale } from "../i18n/i18n.ts";
+import type { CookieKit } from "./cookies.ts";
+import type { AppEnv } from "./env.ts";
+
+/** The client address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientIp(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null; // app.request() in tests has no socket
+  }
+}
+
+export interface RequestContextDeps {
+  auth: AuthService;
+  cookies: CookieKit;
+  defaultLocale: Locale;
+  trustProxy: boolean;
+}
+
+/**
+ * Resolves, once per request, who is asking (session cookie), from where, and in which
+ * language: ?lang, then the account's choice, then the cookie, then Accept-Language.
+ */
+export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = deps.cookies.get(c, "fb_session") ?? null;
+    const user = token ? await deps.auth.resolveSession(token) : null;
+    if (token && !user) deps.cookies.clear(c, "fb_session");
+    const ip = clientIp(c, deps.trustProxy);
+    const cookieLocale = deps.cookies.get(c, "fb_lang");
+    const locale: Locale = isLocale(user?.locale) ? user.locale
+      : isLocale(cookieLocale) ? cookieLocale
+      : negotiateLocale(c.req.header("Accept-Language"), deps.defaultLocale);
+    c.set("user", user);
+    c.set("sessionToken", user ? token : null);
+    c.set("ip", ip);
+    c.set("locale", locale);
+    c.set("t", translator(locale));
+    c.set("actor", { userId: user?.id ?? null, label: user?.email ?? "anonymous", ip });
+    c.header("Content-Language", locale);
+    c.header("Vary", "Accept-Language, Cookie", { append: true });
+    await next();
+  };
+}

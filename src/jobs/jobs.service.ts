@@ -1,0 +1,163 @@
+import { hostname } from "node:os";
+import { getLogger } from "@logtape/logtape";
+import type { Db, JobRow } from "../db/database.ts";
+import { isoIn, isoNow, type Clock } from "../shared/clock.ts";
+import { newId } from "../shared/tokens.ts";
+import * as repo from "./jobs.repository.ts";
+
+const log = getLogger(["francebadge", "jobs"]);
+
+/** What a job handler receives besides its payload. */
+export interface JobContext {
+  jobId: string;
+  attempt: number;
+  signal: AbortSignal;
+  progress(done: number, total?: number | null): Promise<void>;
+}
+
+export type JobHandler = (payload: any, ctx: JobContext) => Promise<unknown>;
+
+/** Thrown by a handler for a failure that retrying cannot fix. */
+export class PermanentJobError extends Error {}
+
+export interface EnqueueOptions {
+  /** Same key twice → one job (idempotent submission). */
+  dedupeKey?: string;
+  maxAttempts?: number;
+  runAt?: Date;
+  total?: number;
+  /** Enqueue inside the caller's transaction so the job commits with the change that causes it. */
+  db?: Db;
+}
+
+export interface JobQueueDeps {
+  db: Db;
+  postgres: boolean;
+  clock: Clock;
+  concurrency: number;
+  pollMs: number;
+  visibilityTimeoutMs: number;
+  /** Base delay of the exponential backoff between tries. */
+  backoffMs?: number;
+}
+
+/** Durable, table-backed job queue shared by e-mail, bulk awards and federation deliveries. */
+export function createJobQueue(deps: JobQueueDeps) {
+  const handlers = new Map<string, JobHandler>();
+  const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  const backoffMs = deps.backoffMs ?? 2_000;
+  let running = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping: AbortController | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  async function enqueue(queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<JobRow> {
+    const db = opts.db ?? deps.db;
+    const now = isoNow(deps.clock);
+    const id = newId();
+    await repo.insertJob(db, {
+      id, queue, payload: JSON.stringify(payload ?? null), status: "pending", attempts: 0,
+      max_attempts: opts.maxAttempts ?? 8, run_at: opts.runAt?.toISOString() ?? now,
+      dedupe_key: opts.dedupeKey ?? null, progress_done: 0, progress_total: opts.total ?? null,
+      created_at: now, updated_at: now,
+    });
+    const row = opts.dedupeKey ? await repo.findJobByDedupeKey(db, opts.dedupeKey) : await repo.findJob(db, id);
+    return row!;
+  }
+
+  function retryDelay(attempt: number): number {
+    const exp = Math.min(backoffMs * 2 ** (attempt - 1), 6 * 3600_000);
+    return Math.round(exp * (0.75 + Math.random() * 0.5));
+  }
+
+  async function runOne(job: JobRow, signal: AbortSignal): Promise<void> {
+    const handler = handlers.get(job.queue)!;
+    const heartbeat = setInterval(() => {
+      void repo.extendJobLock(deps.db, job.id, workerId, isoIn(deps.clock, deps.visibilityTimeoutMs), isoNow(deps.clock)).catch(() => {});
+    }, Math.max(250, deps.visibilityTimeoutMs / 3));
+    const ctx: JobContext = {
+      jobId: job.id, attempt: job.attempts, signal,
+      progress: (done, total) => repo.updateJobProgress(deps.db, job.id, done, total ?? job.progress_total, isoNow(deps.clock)),
+    };
+    try {
+      const result = await handler(JSON.parse(job.payload), ctx);
+      await repo.completeJob(deps.db, job.id, workerId, result === undefined ? null : JSON.stringify(result), isoNow(deps.clock));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof PermanentJobError || job.attempts >= job.max_attempts;
+      const retryAt = permanent ? null : isoIn(deps.clock, retryDelay(job.attempts));
+      log.warn("Job {queue} {id} failed (attempt {attempt}): {message}", { queue: job.queue, id: job.id, attempt: job.attempts, message });
+      await repo.failJob(deps.db, job.id, workerId, message, retryAt, isoNow(deps.clock));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Claims and runs whatever is ready now; returns how many jobs it started. */
+  async function tick(): Promise<number> {
+    const free = deps.concurrency - running;
+    if (free <= 0 || handlers.size === 0) return 0;
+    const jobs = await repo.claimJobs(deps.db, {
+      queues: [...handlers.keys()], workerId, now: isoNow(deps.clock),
+      lockedUntil: isoIn(deps.clock, deps.visibilityTimeoutMs), limit: free, postgres: deps.postgres,
+    });
+    for (const job of jobs) {
+      if (job.attempts > job.max_attempts) {
+        await repo.failJob(deps.db, job.id, workerId, job.last_error ?? "gave up: too many attempts", null, isoNow(deps.clock));
+        continue;
+      }
+      running++;
+      const p = runOne(job, stopping?.signal ?? new AbortController().signal).finally(() => {
+        running--;
+        inFlight.delete(p);
+        schedule(0);
+      });
+      inFlight.add(p);
+    }
+    return jobs.length;
+  }
+
+  function schedule(ms: number): void {
+    if (!stopping || stopping.signal.aborted) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      tick()
+        .then((n) => schedule(n > 0 ? 0 : deps.pollMs))
+        .catch((error) => {
+          log.error("Job polling failed: {error}", { error });
+          schedule(deps.pollMs * 4);
+        });
+    }, ms);
+  }
+
+  return {
+    workerId,
+    enqueue,
+    tick,
+    /** Registers the handler of a queue (before start). */
+    register(queue: string, handler: JobHandler): void {
+      handlers.set(queue, handler);
+    },
+    /** Finds a job, for progress pages and APIs. */
+    find: (id: string) => repo.findJob(deps.db, id),
+    countByStatus: (queue: string) => repo.countJobsByStatus(deps.db, queue),
+    /** Starts polling in the background. */
+    start(): void {
+      if (stopping && !stopping.signal.aborted) return;
+      stopping = new AbortController();
+      schedule(0);
+    },
+    /** Wakes the poller at once (after an enqueue in this process). */
+    wake(): void {
+      schedule(0);
+    },
+    /** Stops polling and waits for the jobs in flight. */
+    async stop(): Promise<void> {
+      stopping?.abort();
+      clearTimeout(timer);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+export type JobQueue = ReturnType<typeof createJobQueue>;

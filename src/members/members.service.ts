@@ -1,0 +1,126 @@
+import type { AccountsService } from "../accounts/accounts.service.ts";
+import type { Actor, AuditService } from "../audit/audit.service.ts";
+import type { Db, InvitationRow, IssuerRow, UserRow } from "../db/database.ts";
+import type { IssuersService } from "../issuers/issuers.service.ts";
+import { isoIn, isoNow, type Clock } from "../shared/clock.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import { hashToken, newId, randomToken } from "../shared/tokens.ts";
+import type { MemberInput } from "./members.schema.ts";
+import * as repo from "./members.repository.ts";
+import { effectiveRoles, type Role } from "./roles.ts";
+
+const INVITATION_TTL_MS = 14 * 86_400_000;
+
+export type AddMemberOutcome =
+  | { kind: "added"; user: UserRow }
+  | { kind: "already-member"; user: UserRow }
+  | { kind: "invited"; invitation: InvitationRow; token: string };
+
+export interface MembersDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  accounts: AccountsService;
+  issuers: IssuersService;
+}
+
+/** Who may do what in which issuer space: roles, members and invitations. */
+export function createMembersService(deps: MembersDeps) {
+  const { db, clock, audit } = deps;
+
+  async function invite(actor: Actor, issuer: IssuerRow, input: MemberInput): Promise<AddMemberOutcome> {
+    const now = isoNow(clock);
+    const open = await repo.findOpenInvitation(db, issuer.id, input.email, input.role, now);
+    if (open) await repo.revokeInvitation(db, issuer.id, open.id, now); // a new link replaces the old one
+    const token = randomToken();
+    const invitation: InvitationRow = {
+      id: newId(), token_hash: hashToken(token), issuer_id: issuer.id, email: input.email, role: input.role, invited_by: actor.userId,
+      created_at: now, expires_at: isoIn(clock, INVITATION_TTL_MS), accepted_at: null, accepted_by: null, revoked_at: null,
+    };
+    await db.transaction().execute(async (tx) => {
+      await repo.insertInvitation(tx, invitation);
+      await audit.record(actor, { action: "member.invite", objectType: "invitation", objectId: invitation.id, issuerId: issuer.id, details: { email: input.email, role: input.role } }, tx);
+    });
+    return { kind: "invited", invitation, token };
+  }
+
+  async function grant(actor: Actor, issuer: IssuerRow, user: UserRow, role: Role, tx: Db = db): Promise<boolean> {
+    const added = await repo.insertMembership(tx, { issuer_id: issuer.id, user_id: user.id, role, created_at: isoNow(clock), created_by: actor.userId });
+    if (added) await audit.record(actor, { action: "member.add", objectType: "user", objectId: user.id, issuerId: issuer.id, details: { email: user.email, role } }, tx);
+    return added;
+  }
+
+  return {
+    /** The roles a user effectively holds in an issuer (empty set: no access). */
+    async rolesOf(user: UserRow | null, issuer: IssuerRow): Promise<Set<Role>> {
+      if (!user) return new Set();
+      const ancestors = await deps.issuers.ancestorIds(issuer.id);
+      const rows = await repo.listRolesOfUser(db, user.id, [issuer.id, ...ancestors]);
+      const direct = rows.filter((r) => r.issuer_id === issuer.id).map((r) => r.role);
+      const inheritedAdmin = rows.some((r) => r.issuer_id !== issuer.id && r.role === "admin");
+      return effectiveRoles(direct, inheritedAdmin, user.is_node_admin === 1);
+    },
+
+    /** Adds a known person at once; invites an unknown address. */
+    async add(actor: Actor, issuer: IssuerRow, input: MemberInput): Promise<AddMemberOutcome> {
+      const user = await deps.accounts.findByEmail(input.email);
+      if (!user) return invite(actor, issuer, input);
+      return (await grant(actor, issuer, user, input.role)) ? { kind: "added", user } : { kind: "already-member", user };
+    },
+
+    /** Removes a role; the last admin of a space cannot be removed. */
+    async removeRole(actor: Actor, issuer: IssuerRow, userId: string, role: Role): Promise<Result<void, "last-admin" | "not-found">> {
+      if (role === "admin" && (await repo.countAdmins(db, issuer.id)) <= 1 && !(await deps.issuers.ancestorIds(issuer.id)).length) {
+        const members = await repo.listMembers(db, issuer.id);
+        if (members.some((m) => m.user_id === userId && m.role === "admin")) return err("last-admin");
+      }
+      const removed = await db.transaction().execute(async (tx) => {
+        const done = await repo.deleteMembership(tx, issuer.id, userId, role);
+        if (done) await audit.record(actor, { action: "member.remove", objectType: "user", objectId: userId, issuerId: issuer.id, details: { role } }, tx);
+        return done;
+      });
+      return removed ? ok(undefined) : err("not-found");
+    },
+
+    /** Members grouped by person, with their roles. */
+    async list(issuerId: string) {
+      const rows = await repo.listMembers(db, issuerId);
+      const byUser = new Map<string, { userId: string; email: string; displayName: string; roles: string[] }>();
+      for (const r of rows) {
+        const m = byUser.get(r.user_id) ?? { userId: r.user_id, email: r.email, displayName: r.display_name, roles: [] };
+        m.roles.push(r.role);
+        byUser.set(r.user_id, m);
+      }
+      return [...byUser.values()];
+    },
+
+    openInvitations: (issuerId: string) => repo.listOpenInvitations(db, issuerId, isoNow(clock)),
+    membershipsOf: (userId: string) => repo.listMembershipsOfUser(db, userId),
+
+    async revokeInvitation(actor: Actor, issuer: IssuerRow, invitationId: string): Promise<boolean> {
+      const done = await repo.revokeInvitation(db, issuer.id, invitationId, isoNow(clock));
+      if (done) await audit.record(actor, { action: "member.invite.revoke", objectType: "invitation", objectId: invitationId, issuerId: issuer.id });
+      return done;
+    },
+
+    /** A usable invitation behind a link, with its issuer. */
+    async findInvitation(token: string): Promise<{ invitation: InvitationRow; issuer: IssuerRow } | null> {
+      const invitation = await repo.findInvitationByTokenHash(db, hashToken(token), isoNow(clock));
+      const issuer = invitation && (await deps.issuers.findById(invitation.issuer_id));
+      return invitation && issuer ? { invitation, issuer } : null;
+    },
+
+    /** Accepts an invitation for a signed-in or newly created person. */
+    async acceptInvitation(actor: Actor, token: string, user: UserRow): Promise<Result<IssuerRow, "invalid-token">> {
+      const found = await this.findInvitation(token);
+      if (!found) return err("invalid-token");
+      await db.transaction().execute(async (tx) => {
+        if (!(await repo.markInvitationAccepted(tx, found.invitation.id, user.id, isoNow(clock)))) return;
+        await grant(actor, found.issuer, user, found.invitation.role as Role, tx);
+      });
+      return ok(found.issuer);
+    },
+  };
+}
+
+export type MembersService = ReturnType<typeof createMembersService>;
