@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Kysely } from "kysely";
 import { getLogger } from "@logtape/logtape";
+import { createAchievementsService } from "./achievements/achievements.service.ts";
 import { accountsRoutes } from "./accounts/accounts.routes.ts";
 import { createAccountsService } from "./accounts/accounts.service.ts";
 import { adminRoutes } from "./admin/admin.routes.ts";
@@ -53,7 +54,8 @@ export function createServices(deps: AppDeps) {
   const members = createMembersService({ db, clock, audit, accounts, issuers });
   const tokens = createTokensService({ db, clock, audit });
   const jobs = createJobQueue({ db, postgres: deps.dialect === "postgres", clock, ...config.jobs });
-  return { clock, audit, accounts, auth, issuers, members, tokens, jobs };
+  const achievements = createAchievementsService({ db, clock, audit });
+  return { clock, audit, accounts, auth, issuers, members, tokens, jobs, achievements };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -129,8 +129,116 @@ export interface NodeSettingsTable {
   updated_at: string;
 }
 
+export interface ImagesTable {
+  id: string;
+  issuer_id: string;
+  sha256: string;
+  media_type: string; // "image/png" | "image/svg+xml"
+  original: Uint8Array;
+  png: Uint8Array;
+  width: number;
+  height: number;
+  design: string | null; // designer settings (JSON) when made with the designer
+  created_at: string;
+}
+
+export interface FrameworksTable {
+  id: string;
+  issuer_id: string;
+  name: string;
+  description: string;
+  source_url: string | null;
+  source_kind: string; // "csv" | "case" | "manual"
+  case_uri: string | null;
+  levels: string; // JSON: LevelDef[]
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FrameworkItemsTable {
+  id: string;
+  framework_id: string;
+  parent_id: string | null; // null: competency; else sub-competency (criterion)
+  code: string;
+  name: string;
+  short_name: string | null;
+  position: number;
+  case_uri: string | null;
+}
+
+export interface FrameworkCellsTable {
+  id: string;
+  framework_id: string;
+  item_id: string;
+  level_code: string;
+  descriptor: string;
+  situations: string; // JSON: string[]
+}
+
+export interface FrameworkImportsTable {
+  id: string;
+  issuer_id: string;
+  kind: string; // "csv" | "case"
+  payload: string; // JSON: the parsed framework, ready to store
+  report: string; // JSON: rows and their errors, for the preview
+  created_by: string | null;
+  created_at: string;
+  confirmed_at: string | null;
+  framework_id: string | null;
+}
+
+export interface AchievementsTable {
+  id: string;
+  issuer_id: string;
+  status: string; // "draft" | "published" | "archived"
+  version: number; // current version
+  name: string;
+  search_text: string; // lower-cased name, description, tags, both editions
+  achievement_type: string;
+  language: string;
+  framework_id: string | null;
+  competency_id: string | null;
+  level_code: string | null;
+  level_rank: number | null;
+  image_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  archived_at: string | null;
+}
+
+export interface AchievementVersionsTable {
+  achievement_id: string;
+  version: number;
+  content: string; // JSON: AchievementContent
+  created_by: string | null;
+  created_at: string;
+  published_at: string | null;
+}
+
+export interface AchievementTagsTable {
+  achievement_id: string;
+  tag: string;
+}
+
+export interface AchievementPrerequisitesTable {
+  achievement_id: string;
+  requires_id: string;
+}
+
 /** The whole schema, as the migrations in migrations/ build it. */
 export interface Database {
+  images: ImagesTable;
+  frameworks: FrameworksTable;
+  framework_items: FrameworkItemsTable;
+  framework_cells: FrameworkCellsTable;
+  framework_imports: FrameworkImportsTable;
+  achievements: AchievementsTable;
+  achievement_versions: AchievementVersionsTable;
+  achievement_tags: AchievementTagsTable;
+  achievement_prerequisites: AchievementPrerequisitesTable;
   users: UsersTable;
   sessions: SessionsTable;
   login_tokens: LoginTokensTable;
@@ -155,3 +263,10 @@ export type InvitationRow = Selectable<InvitationsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type ImageRow = Selectable<ImagesTable>;
+export type FrameworkRow = Selectable<FrameworksTable>;
+export type FrameworkItemRow = Selectable<FrameworkItemsTable>;
+export type FrameworkCellRow = Selectable<FrameworkCellsTable>;
+export type FrameworkImportRow = Selectable<FrameworkImportsTable>;
+export type AchievementRow = Selectable<AchievementsTable>;
+export type AchievementVersionRow = Selectable<AchievementVersionsTable>;

@@ -1,0 +1,176 @@
+import type { Actor, AuditService } from "../audit/audit.service.ts";
+import type { AchievementRow, Db, IssuerRow } from "../db/database.ts";
+import { isoNow, type Clock } from "../shared/clock.ts";
+import { err, ok, type FieldErrors, type Result } from "../shared/result.ts";
+import { normalizeForSearch, searchTerms } from "../shared/search-text.ts";
+import { newId } from "../shared/tokens.ts";
+import { parseInput } from "../shared/validation.ts";
+import * as repo from "./achievements.repository.ts";
+import { achievementContent, type AchievementContent } from "./achievements.schema.ts";
+
+/** A template with the content of one of its versions. */
+export interface Achievement {
+  row: AchievementRow;
+  content: AchievementContent;
+  version: number;
+}
+
+export type AchievementError = "not-found" | "archived" | "not-draft";
+
+/** Checks that referenced images/frameworks belong to the issuer; returns the level's rank. */
+export type ReferenceCheck = (issuerId: string, content: AchievementContent) => Promise<Result<{ levelRank: number | null }, FieldErrors>>;
+
+export interface AchievementsDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  checkReferences?: ReferenceCheck;
+}
+
+export interface CatalogueQuery {
+  q?: string;
+  tag?: string;
+  frameworkId?: string;
+  competencyId?: string;
+  levelCode?: string;
+  achievementType?: string;
+  language?: string;
+  page?: number;
+  perPage?: number;
+}
+
+function searchText(c: AchievementContent): string {
+  return normalizeForSearch([c.name, c.description, c.tags.join(" "), c.humanCode ?? "", c.edition?.name ?? "", c.edition?.description ?? "", c.criteria.narrative ?? ""].join(" "));
+}
+
+/** Badge templates (OB 3.0 Achievements): drafts, immutable published versions, archive, catalogue. */
+export function createAchievementsService(deps: AchievementsDeps) {
+  const { db, clock, audit } = deps;
+  const check: ReferenceCheck = deps.checkReferences ?? (async () => ok({ levelRank: null }));
+
+  function columns(c: AchievementContent, levelRank: number | null, now: string) {
+    return {
+      name: c.name, search_text: searchText(c), achievement_type: c.achievementType, language: c.inLanguage,
+      framework_id: c.frameworkId ?? null, competency_id: c.competencyId ?? null, level_code: c.levelCode ?? null,
+      level_rank: levelRank, image_id: c.imageId ?? null, updated_at: now,
+    };
+  }
+
+  async function validate(issuerId: string, input: unknown): Promise<Result<{ content: AchievementContent; levelRank: number | null }, FieldErrors>> {
+    const parsed = parseInput(achievementContent, input);
+    if (!parsed.ok) return parsed;
+    const refs = await check(issuerId, parsed.value);
+    return refs.ok ? ok({ content: parsed.value, levelRank: refs.value.levelRank }) : refs;
+  }
+
+  async function load(id: string, version?: number): Promise<Achievement | null> {
+    const row = await repo.findAchievement(db, id);
+    if (!row) return null;
+    const v = await repo.findAchievementVersion(db, id, version ?? row.version);
+    return v ? { row, content: JSON.parse(v.content) as AchievementContent, version: v.version } : null;
+  }
+
+  async function publishIn(tx: Db, actor: Actor, row: AchievementRow, now: string): Promise<void> {
+    await repo.markVersionPublished(tx, row.id, row.version, now);
+    await repo.updateAchievement(tx, row.id, { status: "published", published_at: row.published_at ?? now, updated_at: now });
+    await audit.record(actor, { action: "achievement.publish", objectType: "achievement", objectId: row.id, issuerId: row.issuer_id, details: { version: row.version } }, tx);
+  }
+
+  return {
+    load,
+    validate,
+    versions: (id: string) => repo.listAchievementVersions(db, id),
+    prerequisites: (id: string) => repo.listPrerequisites(db, id),
+    dependents: (id: string) => repo.listDependents(db, id),
+
+    /** Creates a template (a draft, or published at once). */
+    async define(actor: Actor, issuer: IssuerRow, input: unknown, opts: { publish?: boolean; requires?: string[] } = {}): Promise<Result<Achievement, FieldErrors>> {
+      const valid = await validate(issuer.id, input);
+      if (!valid.ok) return valid;
+      const { content, levelRank } = valid.value;
+      const now = isoNow(clock);
+      const row: AchievementRow = {
+        id: newId(), issuer_id: issuer.id, status: "draft", version: 1, created_by: actor.userId, created_at: now,
+        published_at: null, archived_at: null, ...columns(content, levelRank, now),
+      };
+      await db.transaction().execute(async (tx) => {
+        await repo.insertAchievement(tx, row);
+        await repo.insertAchievementVersion(tx, { achievement_id: row.id, version: 1, content: JSON.stringify(content), created_by: actor.userId, created_at: now, published_at: null });
+        await repo.replaceTags(tx, row.id, content.tags);
+        if (opts.requires?.length) await repo.replacePrerequisites(tx, row.id, opts.requires);
+        await audit.record(actor, { action: "achievement.create", objectType: "achievement", objectId: row.id, issuerId: issuer.id, details: { name: content.name } }, tx);
+        if (opts.publish) await publishIn(tx, actor, row, now);
+      });
+      return ok((await load(row.id))!);
+    },
+
+    /** Edits a template: a draft changes in place; a published one gets a new version (old ones stay resolvable). */
+    async edit(actor: Actor, id: string, input: unknown): Promise<Result<Achievement, FieldErrors | AchievementError>> {
+      const current = await repo.findAchievement(db, id);
+      if (!current) return err("not-found");
+      if (current.status === "archived") return err("archived");
+      const valid = await validate(current.issuer_id, input);
+      if (!valid.ok) return valid;
+      const { content, levelRank } = valid.value;
+      const now = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const draft = current.status === "draft";
+        const version = draft ? current.version : current.version + 1;
+        if (draft) await repo.updateDraftVersion(tx, id, version, JSON.stringify(content));
+        else await repo.insertAchievementVersion(tx, { achievement_id: id, version, content: JSON.stringify(content), created_by: actor.userId, created_at: now, published_at: now });
+        await repo.updateAchievement(tx, id, { ...columns(content, levelRank, now), version });
+        await repo.replaceTags(tx, id, content.tags);
+        await audit.record(actor, { action: "achievement.edit", objectType: "achievement", objectId: id, issuerId: current.issuer_id, details: { version } }, tx);
+      });
+      return ok((await load(id))!);
+    },
+
+    /** Publishes a draft. */
+    async publish(actor: Actor, id: string): Promise<Result<Achievement, AchievementError>> {
+      const row = await repo.findAchievement(db, id);
+      if (!row) return err("not-found");
+      if (row.status !== "draft") return err("not-draft");
+      await db.transaction().execute((tx) => publishIn(tx, actor, row, isoNow(clock)));
+      return ok((await load(id))!);
+    },
+
+    /** Archives a template: no new awards; its public pages and versions stay resolvable. */
+    async archive(actor: Actor, id: string): Promise<Result<Achievement, AchievementError>> {
+      const row = await repo.findAchievement(db, id);
+      if (!row) return err("not-found");
+      if (row.status === "archived") return err("archived");
+      const now = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        await repo.updateAchievement(tx, id, { status: "archived", archived_at: now, updated_at: now });
+        await audit.record(actor, { action: "achievement.archive", objectType: "achievement", objectId: id, issuerId: row.issuer_id }, tx);
+      });
+      return ok((await load(id))!);
+    },
+
+    /** Sets the templates a template requires (e.g. the level below). */
+    async setPrerequisites(actor: Actor, id: string, requires: string[]): Promise<void> {
+      const row = await repo.findAchievement(db, id);
+      if (!row) return;
+      await db.transaction().execute(async (tx) => {
+        await repo.replacePrerequisites(tx, id, requires.filter((r) => r !== id));
+        await audit.record(actor, { action: "achievement.prerequisites", objectType: "achievement", objectId: id, issuerId: row.issuer_id, details: { requires } }, tx);
+      });
+    },
+
+    /** Searches templates; `issuerIds` limits to some issuers, `statuses` defaults to published. */
+    async search(query: CatalogueQuery, scope: { issuerIds?: string[]; statuses?: string[] } = {}) {
+      const perPage = Math.min(Math.max(query.perPage ?? 20, 1), 100);
+      const page = Math.max(query.page ?? 1, 1);
+      const { rows, total } = await repo.searchAchievements(db, {
+        issuerIds: scope.issuerIds, statuses: scope.statuses ?? ["published"], terms: searchTerms(query.q), tag: query.tag,
+        frameworkId: query.frameworkId, competencyId: query.competencyId, levelCode: query.levelCode,
+        achievementType: query.achievementType, language: query.language,
+      }, perPage, (page - 1) * perPage);
+      return { rows, total, page, perPage, pages: Math.max(1, Math.ceil(total / perPage)) };
+    },
+
+    tagsInUse: (scope: { issuerIds?: string[]; statuses?: string[] } = {}) => repo.listTagsInUse(db, scope.statuses ?? ["published"], scope.issuerIds),
+  };
+}
+
+export type AchievementsService = ReturnType<typeof createAchievementsService>;

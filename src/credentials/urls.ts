@@ -1,0 +1,18 @@
+// The node's public URLs in one place: identifiers inside credentials must never drift.
+
+/** URL builders for one node origin. */
+export function nodeUrls(origin: string) {
+  return {
+    issuer: (slug: string) => `${origin}/issuers/${slug}`,
+    achievement: (id: string) => `${origin}/achievements/${id}`,
+    achievementVersion: (id: string, version: number) => `${origin}/achievements/${id}/versions/${version}`,
+    achievementEdition: (id: string, lang: string) => `${origin}/achievements/${id}/${lang}`,
+    image: (imageId: string, ext: "png" | "svg" = "png") => `${origin}/images/${imageId}.${ext}`,
+    framework: (id: string) => `${origin}/frameworks/${id}`,
+    frameworkItem: (frameworkId: string, itemId: string) => `${origin}/frameworks/${frameworkId}#item-${itemId}`,
+    ob2Issuer: (slug: string) => `${origin}/ob2/issuers/${slug}`,
+    ob2BadgeClass: (id: string) => `${origin}/ob2/badgeclasses/${id}`,
+  };
+}
+
+export type NodeUrls = ReturnType<typeof nodeUrls>;
