@@ -1,11 +1,16 @@
 import { en } from "./en.ts";
+import { featureMessages } from "./features/index.ts";
 import { fr, type MessageKey } from "./fr.ts";
 
 export const LOCALES = ["fr", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 export type { MessageKey };
 
-const catalogues: Record<Locale, Record<MessageKey, string>> = { fr, en };
+// The core catalogue plus every feature's messages, in one flat table per locale.
+export const catalogues: Record<Locale, Record<string, string>> = {
+  fr: Object.assign({}, fr, ...featureMessages.map((m) => m.fr)),
+  en: Object.assign({}, en, ...featureMessages.map((m) => m.en)),
+};
 
 /** A translator bound to one locale. */
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
@@ -19,7 +24,7 @@ export function isLocale(value: unknown): value is Locale {
 export function translator(locale: Locale): Translate {
   const messages = catalogues[locale];
   return (key, params) => {
-    const text = (messages as Record<string, string>)[key] ?? key;
+    const text = messages[key] ?? key;
     return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
   };
 }

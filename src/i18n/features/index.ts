@@ -1,0 +1,3 @@
+// Each feature keeps its messages in its own file here (fewer edit clashes); they are merged
+// with the core catalogue (fr.ts / en.ts) by i18n.ts. Register new feature files in this list.
+export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [];
