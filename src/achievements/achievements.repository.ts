@@ -97,11 +97,40 @@ function filtered(db: Db, f: AchievementFilters) {
 
 /** One page of matching templates, by name, and the total count. */
 export async function searchAchievements(db: Db, f: AchievementFilters, limit: number, offset: number): Promise<{ rows: AchievementRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    filtered(db, f).selectAll().orderBy("name").orderBy("id").limit(limit).offset(offset).execute(),
-    filtered(db, f).select((eb) => eb.fn.countAll().as("n")).executeTakeFirst(),
-  ]);
+  // The window count gives the total in the same scan as the page (a text search reads every
+  // candidate row once, not twice); only a page past the end needs a separate count.
+  const found = await filtered(db, f).selectAll().select(sql<string | number>`count(*) over ()`.as("full_count"))
+    .orderBy("name").orderBy("id").limit(limit).offset(offset).execute();
+  const rows = found.map(({ full_count: _, ...row }) => row);
+  if (found.length) return { rows, total: Number(found[0]!.full_count) };
+  if (offset === 0) return { rows, total: 0 };
+  const count = await filtered(db, f).select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
   return { rows, total: Number(count?.n ?? 0) };
+}
+
+/** The tags of some templates (catalogue rows show them). */
+export function listTagsOf(db: Db, ids: string[]): Promise<{ achievement_id: string; tag: string }[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return db.selectFrom("achievement_tags").select(["achievement_id", "tag"]).where("achievement_id", "in", ids).orderBy("tag").execute();
+}
+
+/** The current version of each of some templates (one query for a page of API results). */
+export function listCurrentVersions(db: Db, ids: string[]): Promise<AchievementVersionRow[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return db.selectFrom("achievement_versions").innerJoin("achievements", (j) => j
+    .onRef("achievements.id", "=", "achievement_versions.achievement_id").onRef("achievements.version", "=", "achievement_versions.version"))
+    .selectAll("achievement_versions").where("achievements.id", "in", ids).execute();
+}
+
+/** Distinct achievement types and languages in use among some templates (catalogue filter choices). */
+export async function listFacetsInUse(db: Db, statuses: string[], issuerIds?: string[]): Promise<{ types: string[]; languages: string[] }> {
+  const base = () => db.selectFrom("achievements").where("status", "in", statuses)
+    .$if(!!issuerIds, (qb) => qb.where("issuer_id", "in", issuerIds!.length ? issuerIds! : ["-"]));
+  const [types, languages] = await Promise.all([
+    base().select("achievement_type").distinct().orderBy("achievement_type").limit(100).execute(),
+    base().select("language").distinct().orderBy("language").limit(100).execute(),
+  ]);
+  return { types: types.map((r) => r.achievement_type), languages: languages.map((r) => r.language) };
 }
 
 /** Distinct tags in use among some templates (for the catalogue's filter list). */

@@ -14,9 +14,9 @@ export const ACHIEVEMENT_TYPES = [
 export const ALIGNMENT_TARGET_TYPES = ["ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion", "CFRubricCriterionLevel", "CTDL"] as const;
 
 const text = (max: number) => z.string().trim().max(max, "errors.tooLong");
-const optText = (max: number) => text(max).optional().transform((v) => (v ? v : undefined));
+const optText = (max: number) => text(max).transform((v) => (v ? v : undefined)).optional();
 const httpUrl = z.string().trim().max(2000, "errors.tooLong").refine((v) => /^https?:\/\/\S+$/i.test(v) && URL.canParse(v), "errors.url");
-const optUrl = z.union([z.literal(""), httpUrl]).optional().transform((v) => (v ? v : undefined));
+const optUrl = z.union([z.literal(""), httpUrl]).transform((v) => (v ? v : undefined)).optional();
 const extName = z.string().regex(/^ext:[A-Za-z0-9.\-_]+$/, "errors.invalid");
 
 export const alignmentSchema = z.object({

@@ -104,8 +104,8 @@ export function createAchievementsService(deps: AchievementsDeps) {
       return ok((await load(row.id))!);
     },
 
-    /** Edits a template: a draft changes in place; a published one gets a new version (old ones stay resolvable). */
-    async edit(actor: Actor, id: string, input: unknown): Promise<Result<Achievement, FieldErrors | AchievementError>> {
+    /** Edits a template: a draft changes in place (and is published with `publish`); a published one gets a new version. */
+    async edit(actor: Actor, id: string, input: unknown, opts: { publish?: boolean } = {}): Promise<Result<Achievement, FieldErrors | AchievementError>> {
       const current = await repo.findAchievement(db, id);
       if (!current) return err("not-found");
       if (current.status === "archived") return err("archived");
@@ -121,6 +121,7 @@ export function createAchievementsService(deps: AchievementsDeps) {
         await repo.updateAchievement(tx, id, { ...columns(content, levelRank, now), version });
         await repo.replaceTags(tx, id, content.tags);
         await audit.record(actor, { action: "achievement.edit", objectType: "achievement", objectId: id, issuerId: current.issuer_id, details: { version } }, tx);
+        if (draft && opts.publish) await publishIn(tx, actor, { ...current, version, published_at: null }, now);
       });
       return ok((await load(id))!);
     },
@@ -170,6 +171,29 @@ export function createAchievementsService(deps: AchievementsDeps) {
     },
 
     tagsInUse: (scope: { issuerIds?: string[]; statuses?: string[] } = {}) => repo.listTagsInUse(db, scope.statuses ?? ["published"], scope.issuerIds),
+
+    /** Tags, achievement types and languages in use (catalogue filter choices). */
+    async facetsInUse(scope: { issuerIds?: string[]; statuses?: string[] } = {}) {
+      const statuses = scope.statuses ?? ["published"];
+      const [tags, facets] = await Promise.all([repo.listTagsInUse(db, statuses, scope.issuerIds), repo.listFacetsInUse(db, statuses, scope.issuerIds)]);
+      return { tags, ...facets };
+    },
+
+    /** The tags of some templates, by template id. */
+    async tagsOf(ids: string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+      for (const r of await repo.listTagsOf(db, ids)) out.get(r.achievement_id)?.push(r.tag);
+      return out;
+    },
+
+    /** Some templates with the content of their current version, in the order of `rows` (two queries, not 2n). */
+    async loadMany(rows: AchievementRow[]): Promise<Achievement[]> {
+      const versions = new Map((await repo.listCurrentVersions(db, rows.map((r) => r.id))).map((v) => [v.achievement_id, v]));
+      return rows.flatMap((row) => {
+        const v = versions.get(row.id);
+        return v ? [{ row, content: JSON.parse(v.content) as AchievementContent, version: v.version }] : [];
+      });
+    },
   };
 }
 

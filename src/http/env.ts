@@ -1,3 +1,4 @@
+import type { Achievement } from "../achievements/achievements.service.ts";
 import type { Actor } from "../audit/audit.service.ts";
 import type { IssuerRow, UserRow } from "../db/database.ts";
 import type { Locale, Translate } from "../i18n/i18n.ts";
@@ -17,5 +18,6 @@ export interface AppEnv {
     issuer: IssuerRow;
     roles: Set<Role>;
     api: ApiPrincipal;
+    achievement: Achievement;
   };
 }
