@@ -31,26 +31,31 @@ export interface ClaimOptions {
  * Claims ready jobs: pending ones whose time has come, and running ones whose lock expired
  * (their process died). PostgreSQL skips rows other workers hold (FOR UPDATE SKIP LOCKED);
  * SQLite serialises writers, so the single UPDATE is already atomic.
+ * The selection is a MATERIALIZED CTE, not `where id in (select … limit … for update skip locked)`:
+ * PostgreSQL may re-run such a subquery on the inner side of a semi-join and then lock and update
+ * more rows than the limit (https://cybertec.eu/en/update-limit-in-postgresql); a materialized CTE
+ * runs exactly once. Tested by "claims each ready job once…" in test/integration/jobs.test.ts.
  */
 export async function claimJobs(db: Db, o: ClaimOptions): Promise<JobRow[]> {
   if (o.queues.length === 0) return [];
-  const ready = db
-    .selectFrom("jobs")
-    .select("id")
-    .where("queue", "in", o.queues)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("status", "=", "pending"), eb("run_at", "<=", o.now)]),
-        eb.and([eb("status", "=", "running"), eb("locked_until", "<", o.now)]),
-      ]),
-    )
-    .orderBy("run_at")
-    .limit(o.limit)
-    .$if(o.postgres, (qb) => qb.forUpdate().skipLocked());
   return db
+    .with((cte) => cte("ready").materialized(), (d) => d
+      .selectFrom("jobs")
+      .select("id")
+      .where("queue", "in", o.queues)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("status", "=", "pending"), eb("run_at", "<=", o.now)]),
+          eb.and([eb("status", "=", "running"), eb("locked_until", "<", o.now)]),
+        ]),
+      )
+      .orderBy("run_at")
+      .orderBy("id")
+      .limit(o.limit)
+      .$if(o.postgres, (qb) => qb.forUpdate().skipLocked()))
     .updateTable("jobs")
     .set({ status: "running", locked_by: o.workerId, locked_until: o.lockedUntil, attempts: sql`attempts + 1`, updated_at: o.now })
-    .where("id", "in", ready)
+    .where("id", "in", (eb) => eb.selectFrom("ready").select("ready.id"))
     .returningAll()
     .execute();
 }
@@ -61,9 +66,11 @@ export async function extendJobLock(db: Db, id: string, workerId: string, locked
     .where("id", "=", id).where("locked_by", "=", workerId).where("status", "=", "running").execute();
 }
 
-/** Records progress of a long job (shown by progress bars). */
-export async function updateJobProgress(db: Db, id: string, done: number, total: number | null, now: string): Promise<void> {
-  await db.updateTable("jobs").set({ progress_done: done, progress_total: total, updated_at: now }).where("id", "=", id).execute();
+/** Records progress of a long job (shown by progress bars); `total` undefined keeps the stored total. */
+export async function updateJobProgress(db: Db, id: string, done: number, total: number | null | undefined, now: string): Promise<void> {
+  await db.updateTable("jobs")
+    .set(total === undefined ? { progress_done: done, updated_at: now } : { progress_done: done, progress_total: total, updated_at: now })
+    .where("id", "=", id).execute();
 }
 
 /** Marks a job done, only if this worker still holds it. */

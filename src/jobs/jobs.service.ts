@@ -12,6 +12,7 @@ export interface JobContext {
   jobId: string;
   attempt: number;
   signal: AbortSignal;
+  /** Records progress; leaving `total` out keeps the stored total, `null` clears it. */
   progress(done: number, total?: number | null): Promise<void>;
 }
 
@@ -50,6 +51,8 @@ export function createJobQueue(deps: JobQueueDeps) {
   let timer: NodeJS.Timeout | undefined;
   let stopping: AbortController | undefined;
   const inFlight = new Set<Promise<void>>();
+  let ticking: Promise<number> | undefined;
+  let tickAgain = false;
 
   async function enqueue(queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<JobRow> {
     const db = opts.db ?? deps.db;
@@ -72,49 +75,87 @@ export function createJobQueue(deps: JobQueueDeps) {
 
   async function runOne(job: JobRow, signal: AbortSignal): Promise<void> {
     const handler = handlers.get(job.queue)!;
+    // A third of the timeout, so two heartbeats can fail before another worker may take the job.
     const heartbeat = setInterval(() => {
       void repo.extendJobLock(deps.db, job.id, workerId, isoIn(deps.clock, deps.visibilityTimeoutMs), isoNow(deps.clock)).catch(() => {});
-    }, Math.max(250, deps.visibilityTimeoutMs / 3));
+    }, Math.max(10, Math.floor(deps.visibilityTimeoutMs / 3)));
     const ctx: JobContext = {
       jobId: job.id, attempt: job.attempts, signal,
-      progress: (done, total) => repo.updateJobProgress(deps.db, job.id, done, total ?? job.progress_total, isoNow(deps.clock)),
+      progress: (done, total) => repo.updateJobProgress(deps.db, job.id, done, total, isoNow(deps.clock)),
     };
     try {
       const result = await handler(JSON.parse(job.payload), ctx);
-      await repo.completeJob(deps.db, job.id, workerId, result === undefined ? null : JSON.stringify(result), isoNow(deps.clock));
+      const kept = await repo.completeJob(deps.db, job.id, workerId, result === undefined ? null : JSON.stringify(result), isoNow(deps.clock));
+      if (!kept) log.warn("Job {queue} {id} finished after its lock passed to another worker", { queue: job.queue, id: job.id });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const permanent = error instanceof PermanentJobError || job.attempts >= job.max_attempts;
-      const retryAt = permanent ? null : isoIn(deps.clock, retryDelay(job.attempts));
-      log.warn("Job {queue} {id} failed (attempt {attempt}): {message}", { queue: job.queue, id: job.id, attempt: job.attempts, message });
-      await repo.failJob(deps.db, job.id, workerId, message, retryAt, isoNow(deps.clock));
+      await recordFailure(job, error);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  /** Claims and runs whatever is ready now; returns how many jobs it started. */
-  async function tick(): Promise<number> {
+  async function recordFailure(job: JobRow, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = error instanceof PermanentJobError || job.attempts >= job.max_attempts;
+    const retryAt = permanent ? null : isoIn(deps.clock, retryDelay(job.attempts));
+    log.warn("Job {queue} {id} failed (attempt {attempt}): {message}", { queue: job.queue, id: job.id, attempt: job.attempts, message });
+    await repo.failJob(deps.db, job.id, workerId, message, retryAt, isoNow(deps.clock));
+  }
+
+  function startJob(job: JobRow): void {
+    running++;
+    const p: Promise<void> = runOne(job, stopping?.signal ?? new AbortController().signal)
+      // The database may be gone: the job stays "running" and is picked again once its lock expires.
+      .catch((error) => log.error("Job {id}: cannot record its outcome: {error}", { id: job.id, error }))
+      .finally(() => {
+        running--;
+        inFlight.delete(p);
+        schedule(0);
+      });
+    inFlight.add(p);
+  }
+
+  async function claimAndStart(): Promise<number> {
     const free = deps.concurrency - running;
-    if (free <= 0 || handlers.size === 0) return 0;
+    if (free <= 0 || handlers.size === 0 || stopping?.signal.aborted) return 0;
     const jobs = await repo.claimJobs(deps.db, {
       queues: [...handlers.keys()], workerId, now: isoNow(deps.clock),
       lockedUntil: isoIn(deps.clock, deps.visibilityTimeoutMs), limit: free, postgres: deps.postgres,
     });
     for (const job of jobs) {
       if (job.attempts > job.max_attempts) {
+        // Its last try died with its process (see the visibility timeout).
         await repo.failJob(deps.db, job.id, workerId, job.last_error ?? "gave up: too many attempts", null, isoNow(deps.clock));
-        continue;
+      } else {
+        startJob(job);
       }
-      running++;
-      const p = runOne(job, stopping?.signal ?? new AbortController().signal).finally(() => {
-        running--;
-        inFlight.delete(p);
-        schedule(0);
-      });
-      inFlight.add(p);
     }
     return jobs.length;
+  }
+
+  /**
+   * Claims and runs whatever is ready now; returns how many jobs it claimed. One claim at a time:
+   * a tick asked for while another runs makes that one claim again, so `running` is never stale
+   * and the concurrency holds however often the poller is woken.
+   */
+  function tick(): Promise<number> {
+    if (ticking) {
+      tickAgain = true;
+      return ticking;
+    }
+    ticking = (async () => {
+      let claimed = 0;
+      try {
+        do {
+          tickAgain = false;
+          claimed += await claimAndStart();
+        } while (tickAgain);
+      } finally {
+        ticking = undefined;
+      }
+      return claimed;
+    })();
+    return ticking;
   }
 
   function schedule(ms: number): void {
@@ -151,10 +192,11 @@ export function createJobQueue(deps: JobQueueDeps) {
     wake(): void {
       schedule(0);
     },
-    /** Stops polling and waits for the jobs in flight. */
+    /** Stops polling, lets a claim under way finish, and waits for the jobs in flight. */
     async stop(): Promise<void> {
       stopping?.abort();
       clearTimeout(timer);
+      await ticking?.catch(() => 0);
       await Promise.allSettled([...inFlight]);
     },
   };
