@@ -4,6 +4,9 @@
 export function nodeUrls(origin: string) {
   return {
     issuer: (slug: string) => `${origin}/issuers/${slug}`,
+    issuerKey: (slug: string, kid: string) => `${origin}/issuers/${slug}/keys/${kid}`,
+    credential: (id: string) => `${origin}/credentials/${id}`,
+    statusList: (slug: string, purpose: string) => `${origin}/issuers/${slug}/status/${purpose}`,
     achievement: (id: string) => `${origin}/achievements/${id}`,
     achievementVersion: (id: string, version: number) => `${origin}/achievements/${id}/versions/${version}`,
     achievementEdition: (id: string, lang: string) => `${origin}/achievements/${id}/${lang}`,

@@ -150,6 +150,7 @@ export interface FrameworksTable {
   source_url: string | null;
   source_kind: string; // "csv" | "case" | "manual"
   case_uri: string | null;
+  case_identifier: string | null; // CASE CFDocument identifier when imported from CASE
   levels: string; // JSON: LevelDef[]
   created_by: string | null;
   created_at: string;
@@ -165,6 +166,7 @@ export interface FrameworkItemsTable {
   short_name: string | null;
   position: number;
   case_uri: string | null;
+  case_identifier: string | null; // CASE CFItem identifier when imported from CASE
 }
 
 export interface FrameworkCellsTable {
@@ -228,8 +230,95 @@ export interface AchievementPrerequisitesTable {
   requires_id: string;
 }
 
+export interface IssuerKeysTable {
+  id: string;
+  issuer_id: string;
+  kid: string; // last path segment of the key URL /issuers/{slug}/keys/{kid}
+  public_key_multibase: string;
+  secret_encrypted: string; // AES-256-GCM under a key derived from the node secret
+  created_at: string;
+  retired_at: string | null; // no longer signs; still published so old badges verify
+  revoked_at: string | null; // compromised
+  revocation_reason: string | null;
+}
+
+export interface AwardListsTable {
+  id: string;
+  issuer_id: string;
+  achievement_id: string;
+  status: string; // "draft" | "submitted" | "returned" | "approved" | "issuing" | "issued" | "failed"
+  source: string; // "single" | "paste" | "csv" | "api"
+  notify: number;
+  idempotency_key: string | null;
+  created_by: string | null;
+  created_label: string;
+  submitted_at: string | null;
+  reviewed_by: string | null;
+  reviewed_at: string | null;
+  review_comment: string | null;
+  job_id: string | null;
+  total: number;
+  valid: number;
+  issued: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AwardItemsTable {
+  id: string;
+  list_id: string;
+  row_number: number;
+  recipient: string; // normalised e-mail, or a federation identifier
+  recipient_type: string; // "emailAddress" | "ext:eduPersonPrincipalName" …
+  name: string | null;
+  evidence_url: string | null;
+  narrative: string | null;
+  result: string | null;
+  status: string; // "valid" | "error" | "issued" | "skipped"
+  errors: string | null; // JSON: message keys
+  override_reason: string | null;
+  credential_id: string | null;
+}
+
+export interface CredentialsTable {
+  id: string;
+  issuer_id: string;
+  achievement_id: string;
+  achievement_version: number;
+  award_item_id: string | null; // unique: one credential per award line, ever
+  recipient: string | null; // null once the learner erased their data
+  recipient_type: string;
+  recipient_name: string | null;
+  identity_hash: string;
+  salt: string;
+  result: string | null;
+  document: string; // the signed JSON, as issued
+  status: string; // "active" | "revoked" | "suspended"
+  status_reason: string | null;
+  status_changed_at: string | null;
+  status_index: number;
+  valid_from: string;
+  valid_until: string | null;
+  created_at: string;
+}
+
+export interface StatusListsTable {
+  id: string;
+  issuer_id: string;
+  purpose: string; // "revocation" | "suspension"
+  document: string | null; // the signed BitstringStatusListCredential
+  etag: string | null;
+  dirty: number;
+  updated_at: string;
+}
+
 /** The whole schema, as the migrations in migrations/ build it. */
 export interface Database {
+  issuer_keys: IssuerKeysTable;
+  award_lists: AwardListsTable;
+  award_items: AwardItemsTable;
+  credentials: CredentialsTable;
+  status_lists: StatusListsTable;
   images: ImagesTable;
   frameworks: FrameworksTable;
   framework_items: FrameworkItemsTable;
@@ -270,3 +359,8 @@ export type FrameworkCellRow = Selectable<FrameworkCellsTable>;
 export type FrameworkImportRow = Selectable<FrameworkImportsTable>;
 export type AchievementRow = Selectable<AchievementsTable>;
 export type AchievementVersionRow = Selectable<AchievementVersionsTable>;
+export type IssuerKeyRow = Selectable<IssuerKeysTable>;
+export type AwardListRow = Selectable<AwardListsTable>;
+export type AwardItemRow = Selectable<AwardItemsTable>;
+export type CredentialRow = Selectable<CredentialsTable>;
+export type StatusListRow = Selectable<StatusListsTable>;

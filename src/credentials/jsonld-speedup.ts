@@ -1,0 +1,185 @@
+// Copy-on-write active contexts for jsonld.js — our side of digitalbazaar/jsonld.js#414.
+//
+// Why: signing an OB 3.0 credential with eddsa-rdfc-2022 spends about half its time in jsonld's
+// `util.clone`, called from the active context's `clone()` (perf-baseline.md, "Where the time
+// goes"). Every typed node (Profile, Image, Achievement, Alignment, ...) applies a type-scoped
+// `@protected` context; jsonld then deep-clones the whole active context, *including its
+// `previousContext` chain*, and `revertToPreviousContext()` deep-clones it again for every nested
+// node. jsonld.js#414 ("Test performance of active context clone fix") has been open since 2020.
+//
+// What: jsonld.js already treats an active context as immutable once built: `context.process()`
+// clones before it defines a term (context.js: `rval = rval.clone()`), the processed-context cache
+// hands the same object to many callers, and the scoped-context validation clones before processing
+// (the fix for jsonld.js#394). A term definition object is only written while
+// `createTermDefinition` builds it, synchronously, before anything can clone it. So a clone can
+// share what nobody writes any more:
+//   - `mappings`: a new Map over the same term definition objects (the Map itself is written);
+//   - `protected`: a shallow copy (a flat term → true record, written by createTermDefinition);
+//   - `previousContext`: the same object, and `revertToPreviousContext()` returns it as is.
+// Every other field is copied exactly as jsonld 9.0.0 does (it does not copy `@direction` or
+// `processingMode` either — we keep that, since the goal is byte-identical output, not a fix).
+//
+// How it is installed: every active context descends from jsonld's cached initial context, and a
+// clone inherits `clone`/`revertToPreviousContext` from its parent. We replace those two methods on
+// the cached initial contexts and wrap `getInitialContext` so an initial context created later
+// (another processingMode) gets them too. Nothing under node_modules is edited, so `npm ci` cannot
+// drop the fix silently, and there is no patch file to keep in sync.
+//
+// Guard: it installs only on the exact jsonld version(s) it was checked against, with the stock
+// method bodies and initial-context shape it replaces, and one jsonld copy shared by
+// @digitalbazaar/vc, jsonld-signatures and the eddsa-rdfc-2022 cryptosuite. Anything else throws at
+// import time: after a jsonld upgrade, re-run test/unit/signing-equivalence.test.ts against the new
+// version, then add it to VERIFIED_JSONLD_VERSIONS — or delete this module if #414 is fixed upstream
+// (docs/performance.md, "Removing the speed-up").
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** jsonld versions whose context.js was read and whose output was checked equal with this speed-up. */
+export const VERIFIED_JSONLD_VERSIONS: readonly string[] = ["9.0.0"];
+
+// The shape of jsonld 9.0.0's active context (lib/context.js, getInitialContext / _cloneActiveContext).
+interface ActiveContext {
+  processingMode?: string;
+  mappings: Map<string, unknown>;
+  inverse: unknown;
+  getInverse: () => unknown;
+  clone: (this: ActiveContext) => ActiveContext;
+  revertToPreviousContext: (this: ActiveContext) => ActiveContext;
+  protected: Record<string, boolean>;
+  previousContext?: ActiveContext;
+  "@base"?: unknown;
+  "@language"?: unknown;
+  "@vocab"?: unknown;
+}
+
+interface ContextModule {
+  getInitialContext: (options: { processingMode?: string }) => ActiveContext;
+}
+
+const INITIAL_CONTEXT_KEYS = "processingMode,mappings,inverse,getInverse,clone,revertToPreviousContext,protected";
+// Fragments of the stock method bodies this module replaces: if they change, so may the invariants.
+const STOCK_CLONE_FRAGMENTS = ["util.clone(this.mappings)", "util.clone(this.protected)", "this.previousContext.clone()", "'@vocab' in this"];
+const STOCK_REVERT_FRAGMENT = "return this.previousContext.clone()";
+// The processing modes jsonld.js can be asked for; their initial contexts are patched up front.
+const KNOWN_PROCESSING_MODES = [undefined, "json-ld-1.0", "json-ld-1.1"];
+
+/** Same fields, same order as jsonld 9.0.0's `_cloneActiveContext`, sharing what is never written again. */
+function cloneSharingImmutableParts(this: ActiveContext): ActiveContext {
+  const child = {} as ActiveContext;
+  child.mappings = new Map(this.mappings);
+  child.clone = this.clone;
+  child.inverse = null;
+  child.getInverse = this.getInverse;
+  child.protected = { ...this.protected };
+  if (this.previousContext) child.previousContext = this.previousContext;
+  child.revertToPreviousContext = this.revertToPreviousContext;
+  if ("@base" in this) child["@base"] = this["@base"];
+  if ("@language" in this) child["@language"] = this["@language"];
+  if ("@vocab" in this) child["@vocab"] = this["@vocab"];
+  return child;
+}
+
+/** Stock returns a deep clone of the previous context; nobody writes to it, so return it. */
+function revertToSharedPreviousContext(this: ActiveContext): ActiveContext {
+  return this.previousContext ?? this;
+}
+
+export class JsonldSpeedupError extends Error {}
+
+interface StockMethods {
+  clone: ActiveContext["clone"];
+  revertToPreviousContext: ActiveContext["revertToPreviousContext"];
+}
+
+interface Installed {
+  contextModule: ContextModule;
+  stockGetInitialContext: ContextModule["getInitialContext"];
+  stockSources: string;
+  // Each initial context has its own closures (they are created inside getInitialContext).
+  patched: Map<ActiveContext, StockMethods>;
+}
+
+let installed: Installed | null = null;
+
+// The jsonld directory each signing dependency would load; they must all be the same copy.
+function jsonldDirectoryFor(specifier: string): string {
+  const from = createRequire(fileURLToPath(import.meta.resolve(specifier)));
+  return dirname(from.resolve("jsonld/package.json"));
+}
+
+function locateJsonld(): { directory: string; version: string } {
+  const own = dirname(createRequire(import.meta.url).resolve("jsonld/package.json"));
+  const users = ["@digitalbazaar/vc", "@digitalbazaar/eddsa-rdfc-2022-cryptosuite", "jsonld-signatures"];
+  for (const user of users) {
+    let theirs: string;
+    try {
+      theirs = jsonldDirectoryFor(user);
+    } catch {
+      continue; // jsonld-signatures may not be resolvable from here; the other two are enough
+    }
+    if (theirs !== own) throw new JsonldSpeedupError(`jsonld speed-up: ${user} uses its own jsonld copy (${theirs}), not ${own}; dedupe jsonld (npm dedupe) so the speed-up applies to signing`);
+  }
+  const version = (JSON.parse(readFileSync(join(own, "package.json"), "utf8")) as { version: string }).version;
+  return { directory: own, version };
+}
+
+function checkStockShape(initial: ActiveContext, version: string): void {
+  const problems: string[] = [];
+  if (Object.keys(initial).join(",") !== INITIAL_CONTEXT_KEYS) problems.push(`initial context keys are ${Object.keys(initial).join(",")}`);
+  const cloneSource = initial.clone.toString();
+  for (const fragment of STOCK_CLONE_FRAGMENTS) if (!cloneSource.includes(fragment)) problems.push(`clone() no longer contains ${fragment}`);
+  if (!initial.revertToPreviousContext.toString().includes(STOCK_REVERT_FRAGMENT)) problems.push("revertToPreviousContext() changed");
+  if (problems.length > 0) throw new JsonldSpeedupError(`jsonld speed-up: jsonld ${version} does not look like the version it was written for (${problems.join("; ")}); see docs/performance.md`);
+}
+
+const sourcesOf = (context: ActiveContext) => `${context.clone.toString()}\n${context.revertToPreviousContext.toString()}`;
+
+function patch(state: Installed, context: ActiveContext): ActiveContext {
+  if (state.patched.has(context)) return context;
+  if (sourcesOf(context) !== state.stockSources) throw new JsonldSpeedupError("jsonld speed-up: an initial context has unexpected clone methods");
+  state.patched.set(context, { clone: context.clone, revertToPreviousContext: context.revertToPreviousContext });
+  context.clone = cloneSharingImmutableParts;
+  context.revertToPreviousContext = revertToSharedPreviousContext;
+  return context;
+}
+
+/**
+ * Installs copy-on-write active contexts into the jsonld copy used for signing and verifying.
+ * Idempotent. Throws JsonldSpeedupError when jsonld is not a verified version (see the header).
+ */
+export function installJsonldSpeedup(): void {
+  if (installed) return;
+  const { directory, version } = locateJsonld();
+  if (!VERIFIED_JSONLD_VERSIONS.includes(version)) {
+    throw new JsonldSpeedupError(`jsonld speed-up: jsonld ${version} is not verified (verified: ${VERIFIED_JSONLD_VERSIONS.join(", ")}). Check whether digitalbazaar/jsonld.js#414 is fixed, re-run test/unit/signing-equivalence.test.ts, then update src/credentials/jsonld-speedup.ts; see docs/performance.md`);
+  }
+  const contextModule = createRequire(import.meta.url)(join(directory, "lib", "context.js")) as ContextModule;
+  const stockGetInitialContext = contextModule.getInitialContext;
+  const first = stockGetInitialContext({});
+  checkStockShape(first, version);
+  const state: Installed = { contextModule, stockGetInitialContext, stockSources: sourcesOf(first), patched: new Map() };
+  for (const processingMode of KNOWN_PROCESSING_MODES) patch(state, stockGetInitialContext({ processingMode }));
+  // context.js calls `api.getInitialContext`; jsonld.js keeps its own reference from load time and
+  // reaches the cached (already patched) objects for the known modes.
+  contextModule.getInitialContext = (options) => patch(state, stockGetInitialContext(options));
+  installed = state;
+}
+
+/**
+ * Restores jsonld's stock methods on the initial contexts. For tests and the benchmark only: active
+ * contexts already cached by jsonld (its resolved-context LRU) keep the shared-clone methods, so a
+ * clean stock measurement needs a process that never installed the speed-up.
+ */
+export function uninstallJsonldSpeedup(): void {
+  if (!installed) return;
+  for (const [context, stock] of installed.patched) Object.assign(context, stock);
+  installed.contextModule.getInitialContext = installed.stockGetInitialContext;
+  installed = null;
+}
+
+/** True while the speed-up is installed. */
+export function isJsonldSpeedupInstalled(): boolean {
+  return installed !== null;
+}
