@@ -1,12 +1,4 @@
-import { serve } from "@hono/node-server";
-import { getLogger } from "@logtape/logtape";
-import { createApp } from "./app.ts";
 import { loadConfig } from "./config/load-config.ts";
-import { migrateToLatest } from "./db/migrate.ts";
-import { openDatabase } from "./db/open-database.ts";
-import { configureLogging } from "./logging.ts";
-import { firstStartLines, runFirstStart } from "./setup/first-start.ts";
-import { VERSION } from "./version.ts";
 
 /** Entry point: config → database → migrations → first start → HTTP server; stops gracefully. */
 async function main(): Promise<void> {
@@ -16,6 +8,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const config = loaded.config;
+  // The rest of the node is loaded only once the config is known good, so a bad setting is reported at once.
+  const [{ serve }, { getLogger }, { createApp }, { migrateToLatest }, { openDatabase }, { configureLogging }, { firstStartLines, runFirstStart }, { VERSION }] = await Promise.all([
+    import("@hono/node-server"), import("@logtape/logtape"), import("./app.ts"), import("./db/migrate.ts"), import("./db/open-database.ts"),
+    import("./logging.ts"), import("./setup/first-start.ts"), import("./version.ts"),
+  ]);
   await configureLogging(config.log.level, config.log.format);
   const log = getLogger(["francebadge"]);
   const database = openDatabase(config.database);

@@ -12,9 +12,10 @@ const smtpSchema = z.object({
   secure: z.boolean().default(false),
   user: z.string().optional(),
   password: z.string().optional(),
-});
+}).strict();
 
-/** Operator settings. Every key has a default so that no config file is needed for a local try. */
+/** Operator settings. Every key has a default so that no config file is needed for a local try.
+ * Every level is strict: a misspelt key (auth.sesionDays) is reported, not silently ignored. */
 export const configSchema = z
   .object({
     origin: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://badges.example.edu" }).optional(),
@@ -30,8 +31,9 @@ export const configSchema = z
         level: z.enum(["debug", "info", "warning", "error"]).default("info"),
         format: z.enum(["pretty", "json"]).optional(),
       })
+      .strict()
       .prefault({}),
-    admin: z.object({ email: z.email({ error: "must be an e-mail address" }).default("admin@francebadge.localhost") }).prefault({}),
+    admin: z.strictObject({ email: z.email({ error: "must be an e-mail address" }).default("admin@francebadge.localhost") }).prefault({}),
     auth: z
       .object({
         passwordLogin: z.boolean().default(true),
@@ -40,12 +42,14 @@ export const configSchema = z
         // log2 of scrypt's N: 17 follows OWASP; tests lower it to stay fast.
         passwordHashCost: z.number().int().min(10).max(20).default(17),
       })
+      .strict()
       .prefault({}),
     mail: z
       .object({
         from: z.string().default("FranceBadge <no-reply@francebadge.localhost>"),
         smtp: smtpSchema.optional(),
       })
+      .strict()
       .prefault({}),
     jobs: z
       .object({
@@ -53,6 +57,7 @@ export const configSchema = z
         pollMs: z.number().int().min(10).default(500),
         visibilityTimeoutMs: z.number().int().min(1000).default(60_000),
       })
+      .strict()
       .prefault({}),
     secret: z.string().min(32, "must be at least 32 characters").optional(),
   })

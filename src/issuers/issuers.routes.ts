@@ -85,6 +85,12 @@ export function issuersRoutes(d: IssuersRoutesDeps) {
     const fields = await formFields(c);
     const form = parseInput(issuerUpdateForm, fields);
     if (!form.ok) return d.render(c, "pages/issuers/settings", { issuer, form: fields, errors: form.error }, 422);
+    // Moving a space hands it to the admins of its new parent: that takes the same right as
+    // creating a space there (an unknown parent is left to the service's 422).
+    const newParent = form.value.parent ? await d.issuers.findBySlug(form.value.parent) : null;
+    if ((newParent?.id ?? null) !== issuer.parent_id && newParent !== undefined && !(await mayCreateUnder(c, form.value.parent))) {
+      return errorResponse(c, d.render, 403, "403");
+    }
     const updated = await d.issuers.update(c.get("actor"), issuer, form.value);
     if (!updated.ok) return d.render(c, "pages/issuers/settings", { issuer, form: fields, errors: updated.error }, 422);
     setFlash(c, d.cookies, { key: "issuers.updated" });

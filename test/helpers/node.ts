@@ -39,7 +39,7 @@ export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?:
   const database = await createTestDatabase();
   const port = await freePort();
   const resolved = resolveConfig(
-    { origin: `http://127.0.0.1:${port}`, port, dataDir: database.dir, demo: false, log: { level: "warning" }, auth: { passwordHashCost: 10 }, ...overrides },
+    { origin: `http://127.0.0.1:${port}`, port, dataDir: database.dir, demo: false, log: { level: "warning" }, ...overrides, auth: { passwordHashCost: 10, ...overrides.auth } },
     { FRANCEBADGE_SECRET: "test-secret-test-secret-test-secret-000" },
   );
   if (!resolved.ok) throw new Error(resolved.problems.join("\n"));
