@@ -15,10 +15,16 @@ import type { AccountsService } from "./accounts.service.ts";
 export function accountsRoutes(d: { accounts: AccountsService; auth: AuthService; render: Render; cookies: CookieKit; guards: Guards }) {
   const app = new Hono<AppEnv>();
 
-  // A link, not a form: it only sets a preference cookie, so it works everywhere without JS.
-  app.get("/lang/:locale", (c) => {
+  // A link, not a form: it sets a preference cookie, so it works everywhere without JS.
+  // The account's language outranks the cookie (request-context), so a signed-in person's
+  // choice is stored on the account too, or the switch would do nothing for them.
+  app.get("/lang/:locale", async (c) => {
     const locale = c.req.param("locale");
-    if (isLocale(locale)) d.cookies.set(c, "fb_lang", locale, 365 * 86_400);
+    const user = c.get("user");
+    if (isLocale(locale)) {
+      d.cookies.set(c, "fb_lang", locale, 365 * 86_400);
+      if (user && user.locale && user.locale !== locale) await d.accounts.updateProfile(user.id, { displayName: user.display_name, locale });
+    }
     return c.redirect(safeNext(c.req.query("next")), 303);
   });
 

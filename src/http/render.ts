@@ -21,6 +21,23 @@ export function isHtmx(c: Context): boolean {
   return c.req.header("HX-Request") === "true" && c.req.header("HX-History-Restore-Request") !== "true";
 }
 
+/**
+ * A local address to come back to (language switch, sign-in link) that answers a GET: the page
+ * itself (with its query) for a GET; after a form post rendered in place, the page the form was
+ * posted from, since the POST-only path would answer 404. Only the path is kept; /lang and
+ * /login pass it through safeNext() again.
+ */
+export function returnPath(c: Context): string {
+  const url = new URL(c.req.url);
+  if (c.req.method === "GET" || c.req.method === "HEAD") return url.pathname + url.search;
+  try {
+    const from = new URL(c.req.header("Referer") ?? "");
+    return from.pathname + from.search;
+  } catch {
+    return "/";
+  }
+}
+
 /** Builds the render function: Eta with auto-escaping and the view-model every page needs. */
 export function createRenderer(deps: RenderDeps) {
   const eta = new Eta({ views: viewsDir, cache: deps.cache, autoEscape: true, autoTrim: false, useWith: false });
@@ -34,6 +51,7 @@ export function createRenderer(deps: RenderDeps) {
       user: c.get("user") ?? null,
       csrfToken: c.get("csrfToken") ?? "",
       path: c.req.path,
+      returnPath: returnPath(c),
       url: c.req.url,
       version: deps.version,
       flash: c.req.method === "GET" && !isHtmx(c) ? takeFlash(c, deps.cookies) : null,
