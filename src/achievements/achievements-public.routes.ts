@@ -1,14 +1,14 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { buildOb2BadgeClass, buildOb2Issuer } from "../credentials/ob2-badgeclass.ts";
-import { achievementDocument, type ProfileFacts } from "../credentials/ob3-achievement.ts";
+import { achievementDocument } from "../credentials/ob3-achievement.ts";
 import { nodeUrls } from "../credentials/urls.ts";
-import type { IssuerRow } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";
 import { errorResponse } from "../http/errors.ts";
 import type { Guards } from "../http/guards.ts";
 import { renderMarkdown } from "../http/markdown.ts";
 import { jsonLd, wantsJsonLd } from "../http/negotiate.ts";
 import type { Render } from "../http/render.ts";
+import { profileFacts } from "../issuers/issuer-profile.ts";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { Achievement, AchievementsService } from "./achievements.service.ts";
 
@@ -20,11 +20,6 @@ export interface PublicRoutesDeps {
   origin: string;
   fallbackEmail: string;
   loadAchievement: MiddlewareHandler<AppEnv>;
-}
-
-/** The issuer facts that go into OB profiles. */
-export function profileFacts(issuer: IssuerRow): ProfileFacts {
-  return { slug: issuer.slug, name: issuer.name, description: issuer.description, website: issuer.website, email: issuer.email, imageUrl: issuer.logo_url };
 }
 
 /** Public template pages: HTML for people, OB 3.0 JSON-LD by content negotiation, versions, OB 2.0 BadgeClass. */

@@ -65,7 +65,7 @@ describe("badge templates", () => {
     await creator.submit(`/achievements/${id}/publish`, {});
     const res = await fetch(`${node.url}/achievements/${id}`, { headers: { Accept: "application/ld+json" } });
     expect(res.headers.get("content-type")).toContain("application/ld+json");
-    const doc = await res.json();
+    const doc = (await res.json()) as any;
     expect(doc["@context"][0]).toBe("https://www.w3.org/ns/credentials/v2");
     expect(doc.id).toBe(`${node.url}/achievements/${id}`);
     expect(doc.type).toEqual(["Achievement"]);
@@ -74,11 +74,11 @@ describe("badge templates", () => {
     expect(doc.alignment[0]).toMatchObject({ type: ["Alignment"], targetCode: "innovation" });
     expect(doc.creator).toMatchObject({ id: `${node.url}/issuers/centrale`, type: ["Profile"], name: "Centrale" });
     expect(doc.related[0]).toMatchObject({ id: `${node.url}/achievements/${id}/en`, inLanguage: "en" });
-    const en = await (await fetch(`${node.url}/achievements/${id}/en`, { headers: { Accept: "application/json" } })).json();
+    const en = (await (await fetch(`${node.url}/achievements/${id}/en`, { headers: { Accept: "application/json" } })).json()) as any;
     expect(en.name).toBe(validFields.enName);
-    const ob2 = await (await fetch(`${node.url}/ob2/badgeclasses/${id}`)).json();
+    const ob2 = (await (await fetch(`${node.url}/ob2/badgeclasses/${id}`)).json()) as any;
     expect(ob2).toMatchObject({ type: "BadgeClass", issuer: `${node.url}/ob2/issuers/centrale`, tags: ["Innovation", "Compétences"] });
-    const ob2Issuer = await (await fetch(ob2.issuer)).json();
+    const ob2Issuer = (await (await fetch(ob2.issuer)).json()) as any;
     expect(ob2Issuer).toMatchObject({ type: "Issuer", name: "Centrale" });
     expect(ob2Issuer.email).toContain("@");
   });
@@ -88,10 +88,10 @@ describe("badge templates", () => {
     await creator.submit(`/achievements/${id}/publish`, {});
     const res = await creator.submit(`/achievements/${id}`, { ...validFields, criteriaNarrative: "Nouveaux critères" });
     expect(res.status).toBe(303);
-    const v2 = await (await fetch(`${node.url}/achievements/${id}`, { headers: { Accept: "application/ld+json" } })).json();
+    const v2 = (await (await fetch(`${node.url}/achievements/${id}`, { headers: { Accept: "application/ld+json" } })).json()) as any;
     expect(v2.version).toBe("2");
     expect(v2.criteria.narrative).toBe("Nouveaux critères");
-    const v1 = await (await fetch(`${node.url}/achievements/${id}/versions/1`, { headers: { Accept: "application/ld+json" } })).json();
+    const v1 = (await (await fetch(`${node.url}/achievements/${id}/versions/1`, { headers: { Accept: "application/ld+json" } })).json()) as any;
     expect(v1.version).toBe("1");
     expect(v1.criteria.narrative).toBe(validFields.criteriaNarrative);
   });

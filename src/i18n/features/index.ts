@@ -1,3 +1,15 @@
+import { achievementsMessages } from "./achievements.ts";
+import { credentialsMessages } from "./credentials.ts";
+import { catalogueMessages } from "./catalogue.ts";
+import { frameworksMessages } from "./frameworks.ts";
+import { imagesMessages } from "./images.ts";
+
 // Each feature keeps its messages in its own file here (fewer edit clashes); they are merged
 // with the core catalogue (fr.ts / en.ts) by i18n.ts. Register new feature files in this list.
-export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [];
+export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [
+  achievementsMessages,
+  credentialsMessages,
+  catalogueMessages,
+  frameworksMessages,
+  imagesMessages,
+];

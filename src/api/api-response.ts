@@ -1,0 +1,25 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { negotiateLocale, translator, type Locale, type Translate } from "../i18n/i18n.ts";
+import type { FieldErrors } from "../shared/result.ts";
+
+/** The language of an API request's messages: its Accept-Language, English by default (machines read English first). */
+export function apiLocale(c: Context): Locale {
+  return negotiateLocale(c.req.header("Accept-Language"), "en");
+}
+
+/** The translator of an API request. */
+export function apiTranslator(c: Context): Translate {
+  return translator(apiLocale(c));
+}
+
+/** Answers `{ errors: [{ field, message }] }`: field paths use OB 3.0 names, messages are translated. */
+export function apiErrors(c: Context, status: ContentfulStatusCode, errors: FieldErrors, params?: Record<string, string | number>) {
+  const t = apiTranslator(c);
+  c.header("Content-Language", apiLocale(c));
+  const message = (key: string) => {
+    const text = t(key, params);
+    return text === key ? t("errors.invalid") : text; // a key without a message must not reach clients raw
+  };
+  return c.json({ errors: Object.entries(errors).map(([field, key]) => ({ field, message: message(key) })) }, status);
+}

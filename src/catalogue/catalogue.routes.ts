@@ -1,0 +1,34 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../http/env.ts";
+import { errorResponse } from "../http/errors.ts";
+import { isHtmx, type Render } from "../http/render.ts";
+import { parseCatalogueParams } from "./catalogue.schema.ts";
+import type { CatalogueService } from "./catalogue.service.ts";
+import { catalogueView } from "./catalogue.view.ts";
+
+export interface CatalogueRoutesDeps {
+  catalogue: CatalogueService;
+  render: Render;
+}
+
+/** The public catalogue: the whole node's, and each issuer's (with its sub-issuers). */
+export function catalogueRoutes(d: CatalogueRoutesDeps) {
+  const app = new Hono<AppEnv>();
+
+  // Same URL, two answers: htmx (typing in the form) gets the results partial, everyone else the page.
+  async function show(c: Context<AppEnv>, base: string, issuerSlug?: string) {
+    const { params, query } = parseCatalogueParams(c.req.query());
+    const page = await d.catalogue.browse({ issuerSlug }, query, { withChoices: !isHtmx(c) });
+    if (!page.ok) return errorResponse(c, d.render, 404, "404");
+    c.header("Vary", "HX-Request", { append: true }); // a cached partial must never stand in for the page
+    const vm = catalogueView(page.value, params, base, c.get("locale"));
+    return isHtmx(c) ? d.render(c, "partials/catalogue/results", vm) : d.render(c, "pages/catalogue/index", vm);
+  }
+
+  app.get("/catalogue", (c) => show(c, "/catalogue"));
+  app.get("/issuers/:issuer/catalogue", (c) => {
+    const slug = c.req.param("issuer");
+    return show(c, `/issuers/${encodeURIComponent(slug)}/catalogue`, slug);
+  });
+  return app;
+}
