@@ -59,6 +59,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    signing: z
+      .object({
+        // OB 3.0 certification wants eddsa-rdfc-2022; an additional Ed25519Signature2020 proof helps older verifiers.
+        ed25519Signature2020: z.boolean().default(false),
+        workers: z.number().int().min(0).max(16).default(0),
+      })
+      .strict()
+      .prefault({}),
     secret: z.string().min(32, "must be at least 32 characters").optional(),
   })
   .strict();
@@ -82,5 +90,6 @@ export interface Config {
   readonly auth: { readonly passwordLogin: boolean; readonly sessionDays: number; readonly maxFailedLogins: number; readonly passwordHashCost: number };
   readonly mail: { readonly from: string; readonly smtp?: z.output<typeof smtpSchema> };
   readonly jobs: { readonly concurrency: number; readonly pollMs: number; readonly visibilityTimeoutMs: number };
+  readonly signing: { readonly ed25519Signature2020: boolean; readonly workers: number };
   readonly secret: string;
 }

@@ -17,6 +17,7 @@ const leaves: ReadonlyArray<readonly [string, Leaf]> = [
   ["mail.from", "string"], ["mail.smtp.host", "string"], ["mail.smtp.port", "number"], ["mail.smtp.secure", "boolean"],
   ["mail.smtp.user", "string"], ["mail.smtp.password", "string"],
   ["jobs.concurrency", "number"], ["jobs.pollMs", "number"], ["jobs.visibilityTimeoutMs", "number"],
+  ["signing.ed25519Signature2020", "boolean"], ["signing.workers", "number"],
   ["secret", "string"],
 ];
 
@@ -94,7 +95,7 @@ export function resolveConfig(input: ConfigInput, env: Env, cwd = process.cwd())
     origin, port: v.port, host: v.host ?? (loopback ? "127.0.0.1" : "0.0.0.0"), dataDir, database,
     demo: v.demo ?? loopback, locale: v.locale, production: !loopback, trustProxy: v.trustProxy,
     log: { level: v.log.level, format: v.log.format ?? (loopback ? "pretty" : "json") },
-    admin: v.admin, auth: v.auth, mail: v.mail, jobs: v.jobs,
+    admin: v.admin, auth: v.auth, mail: v.mail, jobs: v.jobs, signing: v.signing,
     secret: v.secret ?? localSecret(dataDir),
   };
   return { ok: true, config: deepFreeze(config) };

@@ -14,7 +14,7 @@ export interface IssuerTreeNode {
 }
 
 /** Issuer spaces ("espaces"): institutions and the schools or departments under them. */
-export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditService }) {
+export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditService; onCreated?: (issuer: IssuerRow, tx: Db) => Promise<void> }) {
   const { db, clock, audit } = deps;
 
   async function resolveParent(parentSlug: string | null, selfId: string | null): Promise<Result<string | null, FieldErrors>> {
@@ -44,6 +44,7 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
       try {
         await db.transaction().execute(async (tx) => {
           await repo.insertIssuer(tx, row);
+          await deps.onCreated?.(row, tx);
           await audit.record(actor, { action: "issuer.create", objectType: "issuer", objectId: row.id, issuerId: row.id, details: { slug: row.slug } }, tx);
         });
       } catch (e) {

@@ -1,0 +1,22 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/env.ts";
+import { errorResponse } from "../http/errors.ts";
+import type { Guards } from "../http/guards.ts";
+import { jsonLd, wantsJsonLd } from "../http/negotiate.ts";
+import type { Render } from "../http/render.ts";
+import type { KeyDocuments } from "./key-documents.ts";
+
+/** The issuer Profile (also its controller document) by content negotiation, and each key's own URL. */
+export function keysRoutes(d: { documents: KeyDocuments; guards: Guards; render: Render }) {
+  const app = new Hono<AppEnv>();
+  // Same URL as the HTML issuer page: JSON-LD clients get the Profile, browsers fall through to the page.
+  app.get("/issuers/:issuer", d.guards.loadIssuer, async (c, next) => {
+    if (!wantsJsonLd(c)) return next();
+    return jsonLd(c, await d.documents.controllerProfile(c.get("issuer")));
+  });
+  app.get("/issuers/:issuer/keys/:kid", d.guards.loadIssuer, async (c) => {
+    const doc = await d.documents.keyDocument(c.get("issuer"), c.req.param("kid"));
+    return doc ? jsonLd(c, doc) : errorResponse(c, d.render, 404, "404");
+  });
+  return app;
+}
