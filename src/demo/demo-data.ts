@@ -1,6 +1,7 @@
 import { cliActor } from "../audit/audit.service.ts";
 import type { Services } from "../app.ts";
 import type { Role } from "../members/roles.ts";
+import { seedDemoTemplates } from "./demo-templates.ts";
 
 export interface DemoAccount {
   email: string;
@@ -43,5 +44,6 @@ export async function seedDemo(services: Services): Promise<{ accounts: DemoAcco
     if (!user || ("ok" in user && !user.ok)) throw new Error(`demo account ${s.email} could not be created`);
     await services.members.add(cliActor, bySlug[s.issuer]!, { email: s.email, role: s.role });
   }
+  await seedDemoTemplates(services, parent.value);
   return { accounts: STAFF.map((s) => ({ email: s.email, role: s.role, issuer: s.issuer })), password: DEMO_PASSWORD };
 }

@@ -10,9 +10,11 @@ import type { KeyDocuments } from "./key-documents.ts";
 export function keysRoutes(d: { documents: KeyDocuments; guards: Guards; render: Render }) {
   const app = new Hono<AppEnv>();
   // Same URL as the HTML issuer page: JSON-LD clients get the Profile, browsers fall through to the page.
-  app.get("/issuers/:issuer", d.guards.loadIssuer, async (c, next) => {
+  app.get("/issuers/:issuer", async (c, next) => {
     if (!wantsJsonLd(c)) return next();
-    return jsonLd(c, await d.documents.controllerProfile(c.get("issuer")));
+    return d.guards.loadIssuer(c, async () => {
+      c.res = jsonLd(c, await d.documents.controllerProfile(c.get("issuer")));
+    });
   });
   app.get("/issuers/:issuer/keys/:kid", d.guards.loadIssuer, async (c) => {
     const doc = await d.documents.keyDocument(c.get("issuer"), c.req.param("kid"));

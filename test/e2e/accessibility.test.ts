@@ -123,7 +123,7 @@ describe.skipIf(!chromiumPath)("accessibility smoke check", { timeout: 90_000 },
     await expect(structureProblems(page)).resolves.toEqual([]);
     // Every × button says what it removes, for whom.
     await expect(page.getByRole("button", { name: "Retirer jury — ada@a11y.example" }).count()).resolves.toBe(1);
-    expect(problems).toEqual([]);
+    expect(problems, JSON.stringify(problems)).toEqual([]);
   });
 
   it("html lang follows the chosen language, and Accept-Language for a first visit", async () => {
