@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
+import Ajv2019 from "ajv/dist/2019.js";
+import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { HttpClient } from "../helpers/http-client.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
 
 const validFields = {
   name: "Créer de la valeur par l'innovation : niveau intermédiaire",
@@ -81,6 +85,20 @@ describe("badge templates", () => {
     const ob2Issuer = (await (await fetch(ob2.issuer)).json()) as any;
     expect(ob2Issuer).toMatchObject({ type: "Issuer", name: "Centrale" });
     expect(ob2Issuer.email).toContain("@");
+  });
+
+  it("serves an Achievement valid against the official OB 3.0 JSON Schema", async (ctx) => {
+    if (skipIfNoShared(ctx, "ob3", "schema", "ob_v3p0_achievementcredential_schema.json")) return;
+    const id = await createDraft();
+    await creator.submit(`/achievements/${id}/publish`, {});
+    const { "@context": _context, ...achievement } = (await (await fetch(`${node.url}/achievements/${id}`, { headers: { Accept: "application/ld+json" } })).json()) as any;
+    const schema = JSON.parse(readFileSync(sharedPath("ob3", "schema", "ob_v3p0_achievementcredential_schema.json"), "utf8"));
+    const ajv = new Ajv2019.default({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema(schema);
+    const validate = ajv.compile({ $ref: `${schema.$id}#/$defs/Achievement` });
+    expect(validate(achievement), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...achievement, alignment: [{ type: ["Alignment"], targetName: "x" }] })).toBe(false);
   });
 
   it("keeps published versions immutable: editing makes version 2, version 1 stays resolvable", async () => {
