@@ -13,7 +13,15 @@ import { createAchievementsApiService } from "./api/achievements-api.service.ts"
 import { createAuditService } from "./audit/audit.service.ts";
 import { credentialsRoutes } from "./awards/credentials.routes.ts";
 import { createCredentialsService, type CredentialsService } from "./awards/credentials.service.ts";
+import { ISSUE_QUEUE } from "./awards/award-lists.issuing.ts";
+import { awardListsRoutes } from "./awards/award-lists.routes.ts";
+import { createAwardListsService } from "./awards/award-lists.service.ts";
+import { awardsApiRoutes } from "./api/awards.api.ts";
+import { createAwardsApiService } from "./api/awards-api.service.ts";
 import { createDocumentLoader } from "./credentials/document-loader.ts";
+import { downloadFilesRoutes, downloadsRoutes } from "./downloads/downloads.routes.ts";
+import { createDownloadsService } from "./downloads/downloads.service.ts";
+import { ob2Routes } from "./downloads/ob2.routes.ts";
 import { signCredential } from "./credentials/signing.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
 import { createAuthService } from "./auth/auth.service.ts";
@@ -26,6 +34,7 @@ import type { Database } from "./db/database.ts";
 import { frameworksRoutes } from "./frameworks/frameworks.routes.ts";
 import { createFrameworksService, type FrameworksService } from "./frameworks/frameworks.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
+import { createHealthService } from "./health/health.service.ts";
 import { homeRoutes } from "./home/home.routes.ts";
 import { imageFilesRoutes, imagesRoutes } from "./images/images.routes.ts";
 import { createImagesService } from "./images/images.service.ts";
@@ -46,11 +55,23 @@ import { keysRoutes } from "./keys/keys.routes.ts";
 import { createKeysService } from "./keys/keys.service.ts";
 import { createStatusListsService } from "./status-lists/status-lists.service.ts";
 import { createJobQueue } from "./jobs/jobs.service.ts";
+import { createFederationServices, type FederationServices } from "./federation/federation-services.ts";
+import { federationMiddlewares } from "./federation/federation.ts";
+import { federationRoutes } from "./federation/federation.routes.ts";
+import { federationApiRoutes } from "./federation/federation.api.ts";
+import { catalogueApiRoutes } from "./catalogue/catalogue.api.ts";
+import { findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
+import { createMailService } from "./mail/mail.service.ts";
+import { createMailTransport } from "./mail/mail.transport.ts";
 import { membersRoutes } from "./members/members.routes.ts";
 import { createMembersService } from "./members/members.service.ts";
 import { systemClock, type Clock } from "./shared/clock.ts";
 import { err } from "./shared/result.ts";
 import { createTokensService } from "./tokens/tokens.service.ts";
+import { buildSsoService } from "./sso/create-sso.ts";
+import { ssoPaths } from "./sso/sso-setup.ts";
+import { ssoRoutes } from "./sso/sso.routes.ts";
+import type { SsoService } from "./sso/sso.service.ts";
 import { VERSION } from "./version.ts";
 
 const log = getLogger(["francebadge", "http"]);
@@ -68,29 +89,48 @@ export function createServices(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService({ db, clock });
   const accounts = createAccountsService({ db, clock, passwordHashCost: config.auth.passwordHashCost });
+  // Staff password login asks SSO (sso.staffPasswordLogin), built once members exist.
+  let sso: SsoService;
   const auth = createAuthService({
     db, clock, sessionDays: config.auth.sessionDays, maxFailedLogins: config.auth.maxFailedLogins,
     passwordLogin: config.auth.passwordLogin, findUserByEmail: accounts.findByEmail,
+    passwordLoginAllowed: (user) => sso.passwordLoginAllowed(user),
   });
   const urls = nodeUrls(config.origin);
   const keys = createKeysService({ db, clock, audit, secret: config.secret, urls });
   const issuers = createIssuersService({ db, clock, audit, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
-  const members = createMembersService({ db, clock, audit, accounts, issuers });
   const tokens = createTokensService({ db, clock, audit });
   const jobs = createJobQueue({ db, postgres: deps.dialect === "postgres", clock, ...config.jobs });
+  // The outbox (queue "mail"); lookups take the caller's transaction (SQLite has one connection).
+  const mail = createMailService({
+    jobs, clock, transport: createMailTransport(config.mail, config.production), origin: config.origin, from: config.mail.from,
+    secret: config.secret, defaultLocale: config.locale, localeOf: async (email, tx = db) => (await findUserByEmail(tx, email))?.locale,
+  });
+  const members = createMembersService({
+    db, clock, audit, accounts, issuers,
+    onInvited: async ({ invitation, token, issuer, actor }, tx) => {
+      const inviter = actor.userId ? await findUserById(tx, actor.userId) : undefined;
+      await mail.sendInvitation({
+        to: invitation.email, issuerName: issuer.name, role: invitation.role, acceptUrl: `${config.origin}/invitations/${token}`,
+        expiresAt: invitation.expires_at, inviterName: inviter?.display_name ?? null,
+      }, { dedupeKey: `invitation:${invitation.id}`, db: tx });
+    },
+  });
   // Templates check their framework references with the frameworks service, which is built
   // after them (it generates ladder templates): the closure reads it at call time.
   let frameworks: FrameworksService;
+  let federation: FederationServices | undefined; // built from the templates; they reach its publisher at call time
   const achievements = createAchievementsService({
-    db, clock, audit,
+    db, clock, audit, publisher: () => federation?.publisher,
     checkReferences: async (issuerId, content) => {
       if (content.imageId && !(await images.belongsTo(content.imageId, issuerId))) return err({ image: "errors.imageUnknown" });
       return frameworks.checkReferences(issuerId, content);
     },
   });
   const images = createImagesService({ db, clock, audit });
-  frameworks = createFrameworksService({ db, clock, audit, achievements, origin: config.origin });
-  const catalogue = createCatalogueService({ achievements, issuers, frameworks: frameworkLister(frameworks) });
+  frameworks = createFrameworksService({ db, clock, audit, achievements, origin: config.origin, countHolders: (ids) => credentials.countHolders(ids) });
+  federation = createFederationServices({ config, db, clock, audit, jobs, issuers, achievements, urls });
+  const catalogue = createCatalogueService({ achievements, issuers, frameworks: frameworkLister(frameworks), partners: federation.sharing.catalogue });
   const achievementsApi = createAchievementsApiService({ achievements, issuers, urls: nodeUrls(config.origin) });
   const keyDocuments = createKeyDocuments({ origin: config.origin, urls, keys, findIssuer: issuers.findBySlug, profile: profileFacts });
   const documentLoader = createDocumentLoader({ local: keyDocuments.resolve });
@@ -101,7 +141,19 @@ export function createServices(deps: AppDeps) {
     db, clock, audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts,
     sign: async (docs, key) => { const out = []; for (const d of docs) out.push(await signCredential(d, key, { documentLoader, suites: [...suites] })); return out; },
   });
-  return { clock, audit, accounts, auth, issuers, members, tokens, jobs, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials };
+  const awardLists = createAwardListsService({
+    db, clock, audit, achievements, credentials, findIssuer: issuers.findById, jobs,
+    // Award e-mails: not wired yet. Plug the mail outbox here (mail.sendAwardNotification per
+    // credential, enqueued on `tx` with dedupeKey `award:<credential id>`, subject/message from
+    // awardLists.settings(list.achievement_id)); called once per credential, inside the
+    // transaction that marks its row issued, and only when the list asked to notify.
+    notify: async (_credentials, _list, _tx) => {},
+  });
+  jobs.register(ISSUE_QUEUE, awardLists.handleJob);
+  const awardsApi = createAwardsApiService({ achievements, awardLists, credentials, urls });
+  const downloads = createDownloadsService({ credentials, achievements, images, issuers, urls });
+  sso = buildSsoService({ config, db, clock, audit, accounts, members, issuers, auth });
+  return { clock, audit, accounts, auth, sso, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, downloads, federation, awardLists, awardsApi };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -118,23 +170,33 @@ export function createApp(deps: AppDeps) {
 
   // Image files carry their own headers (CSP for SVG, cross-origin embedding): before securityHeaders.
   app.route("/", imageFilesRoutes({ images: services.images }));
+  app.route("/", downloadFilesRoutes({ downloads: services.downloads }));
   app.use(securityHeaders(https));
-  app.route("/", healthRoutes({ db: deps.db }));
+  app.route("/", healthRoutes({ health: createHealthService({ db: deps.db }) }));
   app.route("/", staticRoutes());
   app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: (c) => c.text("Payload Too Large", 413) }));
+  // ActivityPub before sessions and CSRF (partners post signed JSON) and before the issuer page routes.
+  const fedi = services.federation;
+  if (fedi.federation) app.use(...federationMiddlewares(fedi.federation, fedi.partners));
   app.use(requestContext({ auth: services.auth, cookies, defaultLocale: config.locale, trustProxy: config.trustProxy }));
   app.use(csrfProtection({
     secret: config.secret, origin: config.origin, cookies,
-    exempt: (path) => path.startsWith("/api/"),
+    // The SAML ACS receives the IdP's cross-site POST; InResponseTo protects it instead.
+    exempt: (path) => path.startsWith("/api/") || path === ssoPaths.acs,
     onReject: async (c) => errorResponse(c, render, 403, "csrf"),
   }));
 
   const common = { render, cookies, guards };
   app.route("/", homeRoutes({ ...common, members: services.members }));
-  app.route("/", authRoutes({ ...common, auth: services.auth, accounts: services.accounts, sessionDays: config.auth.sessionDays }));
+  app.route("/", authRoutes({ ...common, auth: services.auth, accounts: services.accounts, sessionDays: config.auth.sessionDays, loginOptions: () => services.sso.loginOptions() }));
+  app.route("/", ssoRoutes({ render, cookies, sso: services.sso, origin: config.origin, sessionDays: config.auth.sessionDays }));
   app.route("/", accountsRoutes({ ...common, accounts: services.accounts, auth: services.auth }));
   app.route("/", keysRoutes({ documents: services.keyDocuments, guards, render }));
-  app.route("/", credentialsRoutes({ ...common, credentials: services.credentials, achievements: services.achievements, issuers: services.issuers, members: services.members, statusLists: services.statusLists }));
+  // Before credentialsRoutes: `/credentials/:file` would take `x.pdf` too.
+  app.route("/", downloadsRoutes({ downloads: services.downloads, render }));
+  app.route("/", ob2Routes({ downloads: services.downloads, urls: services.urls }));
+  app.route("/", credentialsRoutes({ ...common, credentials: services.credentials, achievements: services.achievements, issuers: services.issuers, members: services.members, statusLists: services.statusLists, share: services.downloads.shareView }));
+  app.route("/", awardListsRoutes({ ...common, awardLists: services.awardLists, credentialUrl: services.urls.credential }));
   app.route("/", issuersRoutes({ ...common, issuers: services.issuers, members: services.members }));
   app.route("/", membersRoutes({ ...common, members: services.members, accounts: services.accounts, auth: services.auth, origin: config.origin, sessionDays: config.auth.sessionDays }));
   app.route("/", imagesRoutes({ ...common, images: services.images }));
@@ -143,7 +205,11 @@ export function createApp(deps: AppDeps) {
   app.route("/", achievementsPublicRoutes({ ...common, achievements: services.achievements, issuers: services.issuers, origin: config.origin, fallbackEmail: config.admin.email, loadAchievement: templates.loadAchievement }));
   app.route("/", frameworksRoutes({ ...common, frameworks: services.frameworks, issuers: services.issuers, members: services.members }));
   app.route("/", catalogueRoutes({ render, catalogue: services.catalogue }));
+  app.route("/", catalogueApiRoutes({ catalogue: services.catalogue, origin: config.origin }));
+  app.route("/", federationRoutes({ ...common, partners: fedi.partners, sharing: fedi.sharing, origin: config.origin }));
+  app.route("/", federationApiRoutes({ partners: fedi.partners, issuers: services.issuers, tokens: services.tokens }));
   app.route("/", achievementsApiRoutes({ api: services.achievementsApi, tokens: services.tokens, urls: nodeUrls(config.origin), origin: config.origin }));
+  app.route("/", awardsApiRoutes({ api: services.awardsApi, tokens: services.tokens, urls: services.urls, origin: config.origin }));
   app.route("/", adminRoutes({ ...common, issuers: services.issuers, accounts: services.accounts, audit: services.audit }));
 
   app.notFound((c) => errorResponse(c, render, 404, "404"));

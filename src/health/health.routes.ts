@@ -1,16 +1,9 @@
 import { Hono } from "hono";
-import { sql, type Kysely } from "kysely";
+import type { HealthService } from "./health.service.ts";
 
 /** Liveness for load balancers: 200 once the database answers. */
-export function healthRoutes(d: { db: Kysely<any> }) {
+export function healthRoutes(d: { health: HealthService }) {
   const app = new Hono();
-  app.get("/healthz", async (c) => {
-    try {
-      await sql`select 1`.execute(d.db);
-      return c.json({ status: "ok" });
-    } catch {
-      return c.json({ status: "unavailable" }, 503);
-    }
-  });
+  app.get("/healthz", async (c) => ((await d.health.databaseAnswers()) ? c.json({ status: "ok" }) : c.json({ status: "unavailable" }, 503)));
   return app;
 }
