@@ -38,7 +38,8 @@ export class HttpClient {
 
   /** GET; the first GET also obtains the CSRF cookie. */
   get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return this.request(path, { headers });
+    // Like a browser: pages, not JSON-LD, unless the test asks otherwise.
+    return this.request(path, { headers: { Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", ...headers } });
   }
 
   /** Posts a urlencoded form with the CSRF token, as a browser would from our pages. */
