@@ -1,4 +1,4 @@
-import type { Insertable } from "kysely";
+import { sql, type Insertable } from "kysely";
 import type { CredentialRow, CredentialsTable, Db } from "../db/database.ts";
 import { STATUS_LIST_SIZE } from "../credentials/bitstring.ts";
 import { randomInt } from "node:crypto";
@@ -69,6 +69,12 @@ export async function listStatusIndexes(db: Db, issuerId: string, status: "revok
   return rows.map((r) => r.status_index);
 }
 
+/** An issuer's credentials in some statuses, with their reasons (OB 2.0 revocation list). */
+export function listCredentialsInStatus(db: Db, issuerId: string, statuses: string[]) {
+  return db.selectFrom("credentials").select(["id", "status", "status_reason"]).where("issuer_id", "=", issuerId)
+    .where("status", "in", statuses).orderBy("status_changed_at").orderBy("id").execute();
+}
+
 /** Changes a credential's status; returns false if it was not in the expected state. */
 export async function updateCredentialStatus(db: Db, id: string, from: string[], to: string, reason: string | null, at: string): Promise<boolean> {
   const res = await db.updateTable("credentials").set({ status: to, status_reason: reason, status_changed_at: at })
@@ -85,4 +91,21 @@ export function listCredentialsOfRecipient(db: Db, recipients: string[]): Promis
 /** Credentials of a template, newest first (staff view). */
 export function listCredentialsOfAchievement(db: Db, achievementId: string, limit = 200): Promise<CredentialRow[]> {
   return db.selectFrom("credentials").selectAll().where("achievement_id", "=", achievementId).orderBy("created_at", "desc").limit(limit).execute();
+}
+
+/** Issuing figures of some issuers: counts per status and per month (YYYY-MM) since a date. */
+export async function credentialStats(db: Db, issuerIds: string[], since: string) {
+  if (issuerIds.length === 0) return { byStatus: [] as { status: string; n: number }[], byMonth: [] as { month: string; n: number }[], byAchievement: [] as { achievement_id: string; n: number }[] };
+  const [byStatus, byMonth, byAchievement] = await Promise.all([
+    db.selectFrom("credentials").select(["status", (eb) => eb.fn.countAll().as("n")]).where("issuer_id", "in", issuerIds).groupBy("status").execute(),
+    db.selectFrom("credentials").select([sql<string>`substr(created_at, 1, 7)`.as("month"), (eb) => eb.fn.countAll().as("n")])
+      .where("issuer_id", "in", issuerIds).where("created_at", ">=", since).groupBy(sql`substr(created_at, 1, 7)`).execute(),
+    db.selectFrom("credentials").select(["achievement_id", (eb) => eb.fn.countAll().as("n")]).where("issuer_id", "in", issuerIds)
+      .where("status", "!=", "revoked").groupBy("achievement_id").orderBy(sql`count(*)`, "desc").limit(10).execute(),
+  ]);
+  return {
+    byStatus: byStatus.map((r) => ({ status: r.status, n: Number(r.n) })),
+    byMonth: byMonth.map((r) => ({ month: String(r.month), n: Number(r.n) })),
+    byAchievement: byAchievement.map((r) => ({ achievement_id: r.achievement_id, n: Number(r.n) })),
+  };
 }

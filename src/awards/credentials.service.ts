@@ -128,6 +128,10 @@ export function createCredentialsService(deps: CredentialsDeps) {
     heldAmong: (recipient: string, achievementIds: string[]) => repo.listHeldCredentials(db, recipient, achievementIds),
     ofRecipients: (recipients: string[]) => repo.listCredentialsOfRecipient(db, recipients),
     ofAchievement: (achievementId: string) => repo.listCredentialsOfAchievement(db, achievementId),
+    /** Revoked and suspended credentials of an issuer, with their reasons (OB 2.0 revocation list). */
+    withdrawn: (issuerId: string) => repo.listCredentialsInStatus(db, issuerId, ["revoked", "suspended"]),
+    /** Issuing figures for dashboards. */
+    stats: (issuerIds: string[], since: string) => repo.credentialStats(db, issuerIds, since),
     statusIndexes: (issuerId: string, purpose: "revocation" | "suspension") => repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended"),
 
     /** Revokes for good, with a reason shown to verifiers and the learner. */

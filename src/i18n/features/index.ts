@@ -1,15 +1,27 @@
 import { achievementsMessages } from "./achievements.ts";
+import { awardsMessages } from "./awards.ts";
 import { credentialsMessages } from "./credentials.ts";
+import { dashboardsMessages } from "./dashboards.ts";
+import { downloadsMessages } from "./downloads.ts";
 import { catalogueMessages } from "./catalogue.ts";
 import { frameworksMessages } from "./frameworks.ts";
 import { imagesMessages } from "./images.ts";
+import { ssoMessages } from "./sso.ts";
+import { mailMessages } from "./mail.ts";
+import { federationMessages } from "./federation.ts";
 
 // Each feature keeps its messages in its own file here (fewer edit clashes); they are merged
 // with the core catalogue (fr.ts / en.ts) by i18n.ts. Register new feature files in this list.
 export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [
   achievementsMessages,
+  awardsMessages,
   credentialsMessages,
+  dashboardsMessages,
+  downloadsMessages,
   catalogueMessages,
+  federationMessages,
   frameworksMessages,
   imagesMessages,
+  ssoMessages,
+  mailMessages,
 ];
