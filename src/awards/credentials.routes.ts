@@ -12,6 +12,8 @@ import type { Render } from "../http/render.ts";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { MembersService } from "../members/members.service.ts";
 import type { StatusListsService } from "../status-lists/status-lists.service.ts";
+import type { CredentialRow } from "../db/database.ts";
+import type { Locale } from "../i18n/i18n.ts";
 import type { CredentialsService } from "./credentials.service.ts";
 
 export interface CredentialsRoutesDeps {
@@ -23,6 +25,8 @@ export interface CredentialsRoutesDeps {
   render: Render;
   cookies: CookieKit;
   guards: Guards;
+  /** The page's share box (downloads, LinkedIn, QR code), built by the downloads feature. */
+  share?: (row: CredentialRow, doc: Record<string, any>, locale: Locale) => Promise<Record<string, unknown>>;
 }
 
 const JSON_TYPES = ["application/vc+ld+json", "application/ld+json", "application/json"];
@@ -50,8 +54,9 @@ export function credentialsRoutes(d: CredentialsRoutesDeps) {
     const [issuer, achievement] = await Promise.all([d.issuers.findById(row.issuer_id), d.achievements.load(row.achievement_id, row.achievement_version)]);
     const roles = issuer ? await d.members.rolesOf(c.get("user"), issuer) : new Set();
     const doc = JSON.parse(row.document);
+    const share = await d.share?.(row, doc, c.get("locale"));
     return d.render(c, "pages/credentials/show", {
-      row, issuer, achievement, doc, roles: [...roles], criteriaHtml: renderMarkdown(achievement?.content.criteria.narrative),
+      row, issuer, achievement, doc, roles: [...roles], criteriaHtml: renderMarkdown(achievement?.content.criteria.narrative), share,
       expired: row.valid_until ? Date.parse(row.valid_until) < Date.now() : false,
     });
   });

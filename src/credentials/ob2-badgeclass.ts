@@ -10,6 +10,10 @@ export function buildOb2Issuer(urls: NodeUrls, p: ProfileFacts, fallbackEmail: s
     url: p.website ?? urls.issuer(p.slug), email: p.email ?? fallbackEmail,
     ...(p.description ? { description: p.description } : {}),
     ...(p.imageUrl ? { image: p.imageUrl } : {}),
+    // OB 2.0 §VerificationObject: hosted assertions must live on an allowed origin (a host name);
+    // ours are on this node, whatever the issuer's own website (`url`) is.
+    verification: { type: "VerificationObject", allowedOrigins: new URL(urls.ob2Issuer(p.slug)).hostname },
+    revocationList: urls.ob2RevocationList(p.slug),
   };
 }
 
@@ -18,7 +22,7 @@ export function buildOb2BadgeClass(urls: NodeUrls, a: { id: string; content: Ach
   const c = a.content;
   return {
     "@context": OB_V2, type: "BadgeClass", id: urls.ob2BadgeClass(a.id), name: c.name, description: c.description,
-    image: c.imageId ? urls.image(c.imageId) : urls.achievement(a.id) + "/image.png",
+    image: c.imageId ? urls.image(c.imageId) : urls.achievementDefaultImage(a.id),
     criteria: { ...(c.criteria.id ? { id: c.criteria.id } : { id: urls.achievement(a.id) }), ...(c.criteria.narrative ? { narrative: c.criteria.narrative } : {}) },
     issuer: urls.ob2Issuer(a.issuerSlug),
     ...(c.tags.length ? { tags: c.tags } : {}),

@@ -15,6 +15,13 @@ export function nodeUrls(origin: string) {
     frameworkItem: (frameworkId: string, itemId: string) => `${origin}/frameworks/${frameworkId}#item-${itemId}`,
     ob2Issuer: (slug: string) => `${origin}/ob2/issuers/${slug}`,
     ob2BadgeClass: (id: string) => `${origin}/ob2/badgeclasses/${id}`,
+    ob2Assertion: (credentialId: string) => `${origin}/ob2/assertions/${credentialId}`,
+    ob2BakedImage: (credentialId: string) => `${origin}/ob2/assertions/${credentialId}.png`,
+    ob2RevocationList: (slug: string) => `${origin}/ob2/issuers/${slug}/revocations`,
+    /** A download beside the credential page: signed JSON, baked PNG/SVG, PDF certificate. */
+    credentialFile: (id: string, ext: "json" | "png" | "svg" | "pdf") => `${origin}/credentials/${id}.${ext}`,
+    /** The built-in default image of a template without one (PNG). */
+    achievementDefaultImage: (id: string) => `${origin}/achievements/${id}/image.png`,
   };
 }
 
