@@ -52,3 +52,15 @@ export function findUsableLoginToken(db: Db, id: string, purpose: string, now: s
     .where("login_tokens.id", "=", id).where("purpose", "=", purpose).where("used_at", "is", null).where("expires_at", ">", now)
     .executeTakeFirst();
 }
+
+/** Spends a usable token whatever its purpose; returns its user and purpose. */
+export async function consumeAnyLoginToken(db: Db, id: string, now: string): Promise<{ user_id: string; purpose: string } | undefined> {
+  return db.updateTable("login_tokens").set({ used_at: now })
+    .where("id", "=", id).where("used_at", "is", null).where("expires_at", ">", now)
+    .returning(["user_id", "purpose"]).executeTakeFirst();
+}
+
+/** Deletes a user (sessions, tokens, e-mails and backpack go with it). */
+export async function deleteUser(db: Db, id: string): Promise<void> {
+  await db.deleteFrom("users").where("id", "=", id).execute();
+}

@@ -37,8 +37,8 @@ export function createAccountsService(deps: { db: Db; clock: Clock; passwordHash
     return ok(row);
   }
 
-  /** Issues a one-time link token (setup, reset, magic); only its hash is stored. */
-  async function issueToken(userId: string, purpose: "setup" | "reset" | "magic", ttlMs = 7 * DAY): Promise<string> {
+  /** Issues a one-time link token (setup, reset, magic:<e-mail>); only its hash is stored. */
+  async function issueToken(userId: string, purpose: string, ttlMs = 7 * DAY): Promise<string> {
     const token = randomToken();
     await repo.insertLoginToken(db, { id: hashToken(token), user_id: userId, purpose, created_at: isoNow(clock), expires_at: isoIn(clock, ttlMs) });
     return token;
@@ -92,6 +92,12 @@ export function createAccountsService(deps: { db: Db; clock: Clock; passwordHash
     async updateProfile(userId: string, input: ProfileInput): Promise<void> {
       await repo.updateUser(db, userId, { display_name: input.displayName, locale: input.locale, updated_at: isoNow(clock) });
     },
+
+    /** Spends a one-time link of any purpose (the purpose tells what it was for). */
+    consumeLink: (token: string) => repo.consumeAnyLoginToken(db, hashToken(token), isoNow(clock)),
+
+    /** Deletes an account for good (GDPR erasure); issued credentials are handled by the caller. */
+    delete: (userId: string) => repo.deleteUser(db, userId),
 
     async makeNodeAdmin(userId: string): Promise<void> {
       await repo.updateUser(db, userId, { is_node_admin: 1, updated_at: isoNow(clock) });

@@ -109,3 +109,10 @@ export async function credentialStats(db: Db, issuerIds: string[], since: string
     byAchievement: byAchievement.map((r) => ({ achievement_id: r.achievement_id, n: Number(r.n) })),
   };
 }
+
+/** Erases recipients' personal data from their credentials; the signed documents stay (hashed identities only). */
+export async function forgetRecipients(db: Db, recipients: string[]): Promise<number> {
+  if (recipients.length === 0) return 0;
+  const res = await db.updateTable("credentials").set({ recipient: null, recipient_name: null }).where("recipient", "in", recipients).executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -130,6 +130,8 @@ export function createCredentialsService(deps: CredentialsDeps) {
     ofAchievement: (achievementId: string) => repo.listCredentialsOfAchievement(db, achievementId),
     /** Revoked and suspended credentials of an issuer, with their reasons (OB 2.0 revocation list). */
     withdrawn: (issuerId: string) => repo.listCredentialsInStatus(db, issuerId, ["revoked", "suspended"]),
+    /** GDPR erasure: the credentials stay issued and verifiable, the learner's address and name go. */
+    forgetRecipients: (recipients: string[]) => repo.forgetRecipients(db, recipients),
     /** Issuing figures for dashboards. */
     stats: (issuerIds: string[], since: string) => repo.credentialStats(db, issuerIds, since),
     statusIndexes: (issuerId: string, purpose: "revocation" | "suspension") => repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended"),

@@ -1,0 +1,67 @@
+import type { Db } from "../db/database.ts";
+import type { BackpackEntryRow, LearnerPageRow } from "./backpack.tables.ts";
+
+/** Entries of a user, newest first. */
+export function listEntries(db: Db, userId: string): Promise<BackpackEntryRow[]> {
+  return db.selectFrom("backpack_entries").selectAll().where("user_id", "=", userId).orderBy("created_at", "desc").execute();
+}
+
+/** One entry of a user. */
+export function findEntry(db: Db, userId: string, id: string): Promise<BackpackEntryRow | undefined> {
+  return db.selectFrom("backpack_entries").selectAll().where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+}
+
+/** The entries (of any holder) pointing at a credential. */
+export function listEntriesOfCredential(db: Db, credentialId: string): Promise<BackpackEntryRow[]> {
+  return db.selectFrom("backpack_entries").selectAll().where("credential_id", "=", credentialId).execute();
+}
+
+/** Adds entries; an entry already there for the same credential is left alone. */
+export async function insertEntries(db: Db, rows: BackpackEntryRow[]): Promise<void> {
+  for (const row of rows) {
+    await db.insertInto("backpack_entries").values(row).onConflict((oc) => oc.columns(["user_id", "credential_id"]).doNothing()).execute();
+  }
+}
+
+/** Updates an entry's status, visibility or name display. */
+export async function updateEntry(db: Db, userId: string, id: string, changes: Partial<Pick<BackpackEntryRow, "status" | "visibility" | "show_name" | "updated_at">>): Promise<boolean> {
+  const res = await db.updateTable("backpack_entries").set(changes).where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Pages of a user. */
+export function listPages(db: Db, userId: string): Promise<LearnerPageRow[]> {
+  return db.selectFrom("learner_pages").selectAll().where("user_id", "=", userId).orderBy("created_at", "desc").execute();
+}
+
+/** One page by id. */
+export function findPage(db: Db, id: string): Promise<LearnerPageRow | undefined> {
+  return db.selectFrom("learner_pages").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Stores a page. */
+export async function insertPage(db: Db, row: LearnerPageRow): Promise<void> {
+  await db.insertInto("learner_pages").values(row).execute();
+}
+
+/** Updates a page. */
+export async function updatePage(db: Db, userId: string, id: string, changes: Partial<Pick<LearnerPageRow, "title" | "intro" | "published" | "updated_at">>): Promise<void> {
+  await db.updateTable("learner_pages").set(changes).where("user_id", "=", userId).where("id", "=", id).execute();
+}
+
+/** Deletes a page. */
+export async function deletePage(db: Db, userId: string, id: string): Promise<void> {
+  await db.deleteFrom("learner_pages").where("user_id", "=", userId).where("id", "=", id).execute();
+}
+
+/** Replaces the badges of a page, in order. */
+export async function replacePageEntries(db: Db, pageId: string, entryIds: string[]): Promise<void> {
+  await db.deleteFrom("learner_page_entries").where("page_id", "=", pageId).execute();
+  if (entryIds.length) await db.insertInto("learner_page_entries").values(entryIds.map((entry_id, position) => ({ page_id: pageId, entry_id, position }))).execute();
+}
+
+/** The entry ids of a page, in order. */
+export async function listPageEntryIds(db: Db, pageId: string): Promise<string[]> {
+  const rows = await db.selectFrom("learner_page_entries").select("entry_id").where("page_id", "=", pageId).orderBy("position").execute();
+  return rows.map((r) => r.entry_id);
+}

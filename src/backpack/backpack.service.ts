@@ -1,0 +1,146 @@
+import { zipSync, strToU8 } from "fflate";
+import type { AccountsService } from "../accounts/accounts.service.ts";
+import type { Actor, AuditService } from "../audit/audit.service.ts";
+import type { CredentialsService } from "../awards/credentials.service.ts";
+import type { CredentialRow, Db, UserRow } from "../db/database.ts";
+import { isoNow, type Clock } from "../shared/clock.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import { newId } from "../shared/tokens.ts";
+import * as repo from "./backpack.repository.ts";
+import type { BackpackEntryRow, LearnerPageRow } from "./backpack.tables.ts";
+
+const MAGIC_TTL_MS = 30 * 60_000;
+
+/** A learner's identifiers: verified e-mails and federation identifiers (SSO). */
+export interface LearnerIdentities {
+  identifiersOf(userId: string): Promise<string[]>;
+  ownerOfVerifiedEmail(email: string): Promise<string | undefined>;
+  markEmailVerified(userId: string, email: string): Promise<void>;
+}
+
+export interface BackpackDeps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  accounts: AccountsService;
+  credentials: CredentialsService;
+  identities: LearnerIdentities;
+  sendMagicLink: (to: string, signInUrl: string, expiresAt: string) => Promise<unknown>;
+  origin: string;
+}
+
+/** A backpack entry with its credential. */
+export interface BackpackItem {
+  entry: BackpackEntryRow;
+  credential: CredentialRow | null;
+  document: Record<string, any>;
+}
+
+/** Learners: sign-in by one-time link, backpack (accept, decline, visibility), pages, GDPR export and erasure. */
+export function createBackpackService(deps: BackpackDeps) {
+  const { db, clock } = deps;
+
+  async function userFor(email: string): Promise<UserRow | undefined> {
+    const ownerId = await deps.identities.ownerOfVerifiedEmail(email);
+    if (ownerId) return deps.accounts.findById(ownerId);
+    const user = await deps.accounts.findByEmail(email);
+    if (user) return user;
+    const held = await deps.credentials.ofRecipients([email]);
+    if (held.length === 0) return undefined; // nothing to claim: no account is created for strangers
+    const created = await deps.accounts.create({ email, displayName: held[0]?.recipient_name ?? email.split("@")[0]! });
+    return created.ok ? created.value : deps.accounts.findByEmail(email);
+  }
+
+  async function items(user: UserRow): Promise<BackpackItem[]> {
+    const identifiers = [...new Set([user.email, ...(await deps.identities.identifiersOf(user.id))])];
+    const held = await deps.credentials.ofRecipients(identifiers);
+    const now = isoNow(clock);
+    await repo.insertEntries(db, held.map((c) => ({ id: newId(), user_id: user.id, credential_id: c.id, external_document: null, external_source: null, status: "pending", visibility: "private", show_name: 0, created_at: now, updated_at: now })));
+    const byId = new Map(held.map((c) => [c.id, c]));
+    return (await repo.listEntries(db, user.id)).flatMap((entry) => {
+      const credential = entry.credential_id ? byId.get(entry.credential_id) ?? null : null;
+      const raw = credential?.document ?? entry.external_document;
+      return raw ? [{ entry, credential, document: JSON.parse(raw) as Record<string, any> }] : [];
+    });
+  }
+
+  return {
+    items,
+    /** Sends a one-time sign-in link when the address holds badges or an account; says nothing either way. */
+    async requestSignIn(email: string): Promise<void> {
+      const user = await userFor(email);
+      if (!user) return;
+      const token = await deps.accounts.issueToken(user.id, `magic:${email}`, MAGIC_TTL_MS);
+      await deps.sendMagicLink(email, `${deps.origin}/signin/${token}`, new Date(clock.now().getTime() + MAGIC_TTL_MS).toISOString());
+    },
+
+    /** Spends a sign-in link: the address it went to is now verified for this account. */
+    async signInWithLink(token: string): Promise<Result<UserRow, "invalid-link">> {
+      const spent = await deps.accounts.consumeLink(token);
+      if (!spent?.purpose.startsWith("magic:")) return err("invalid-link");
+      const user = await deps.accounts.findById(spent.user_id);
+      if (!user) return err("invalid-link");
+      await deps.identities.markEmailVerified(user.id, spent.purpose.slice("magic:".length));
+      return ok(user);
+    },
+
+    /** Accepts or declines a badge, shows or hides it. */
+    async update(user: UserRow, entryId: string, change: { status?: "accepted" | "declined"; visibility?: "public" | "private"; showName?: boolean }): Promise<boolean> {
+      return repo.updateEntry(db, user.id, entryId, {
+        ...(change.status ? { status: change.status } : {}), ...(change.visibility ? { visibility: change.visibility } : {}),
+        ...(change.showName !== undefined ? { show_name: change.showName ? 1 : 0 } : {}), updated_at: isoNow(clock),
+      });
+    },
+
+    /** The holder's name for a public credential page, only if the holder allows it. */
+    async nameShownFor(credentialId: string): Promise<boolean> {
+      return (await repo.listEntriesOfCredential(db, credentialId)).some((e) => e.show_name === 1);
+    },
+
+    pages: (user: UserRow) => repo.listPages(db, user.id),
+    async savePage(user: UserRow, input: { id?: string; title: string; intro: string; published: boolean; entryIds: string[] }): Promise<LearnerPageRow> {
+      const now = isoNow(clock);
+      const own = new Set((await repo.listEntries(db, user.id)).map((e) => e.id));
+      const entryIds = [...new Set(input.entryIds)].filter((id) => own.has(id));
+      const existing = input.id ? await repo.findPage(db, input.id) : undefined;
+      const id = existing?.user_id === user.id ? existing.id : newId();
+      await db.transaction().execute(async (tx) => {
+        if (existing?.user_id === user.id) await repo.updatePage(tx, user.id, id, { title: input.title, intro: input.intro, published: input.published ? 1 : 0, updated_at: now });
+        else await repo.insertPage(tx, { id, user_id: user.id, title: input.title, intro: input.intro, published: input.published ? 1 : 0, created_at: now, updated_at: now });
+        await repo.replacePageEntries(tx, id, entryIds);
+      });
+      return (await repo.findPage(db, id))!;
+    },
+    deletePage: (user: UserRow, id: string) => repo.deletePage(db, user.id, id),
+    async page(id: string, viewer: UserRow | null): Promise<{ page: LearnerPageRow; items: BackpackItem[]; owner: UserRow } | null> {
+      const page = await repo.findPage(db, id);
+      const owner = page && (await deps.accounts.findById(page.user_id));
+      if (!page || !owner || (!page.published && viewer?.id !== owner.id)) return null;
+      const order = await repo.listPageEntryIds(db, id);
+      const all = await items(owner);
+      const shown = order.map((eid) => all.find((i) => i.entry.id === eid)).filter((i): i is BackpackItem => !!i && (viewer?.id === owner.id || (i.entry.status === "accepted" && i.entry.visibility === "public")));
+      return { page, items: shown, owner };
+    },
+    pageEntryIds: (pageId: string) => repo.listPageEntryIds(db, pageId),
+
+    /** GDPR: every credential as JSON plus the profile, in one zip. */
+    async exportData(user: UserRow): Promise<Uint8Array> {
+      const list = await items(user);
+      const files: Record<string, Uint8Array> = {
+        "profile.json": strToU8(JSON.stringify({ email: user.email, displayName: user.display_name, locale: user.locale, createdAt: user.created_at, identifiers: await deps.identities.identifiersOf(user.id), pages: await repo.listPages(db, user.id) }, null, 2)),
+      };
+      for (const i of list) files[`credentials/${i.credential?.id ?? i.entry.id}.json`] = strToU8(JSON.stringify(i.document, null, 2));
+      return zipSync(files);
+    },
+
+    /** GDPR erasure: the account and its personal data go; issued credentials stay verifiable. */
+    async deleteAccount(actor: Actor, user: UserRow): Promise<void> {
+      const identifiers = [...new Set([user.email, ...(await deps.identities.identifiersOf(user.id))])];
+      await deps.credentials.forgetRecipients(identifiers);
+      await deps.accounts.delete(user.id);
+      await deps.audit.record(actor, { action: "account.erase", objectType: "user", objectId: user.id });
+    },
+  };
+}
+
+export type BackpackService = ReturnType<typeof createBackpackService>;

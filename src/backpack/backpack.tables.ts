@@ -1,0 +1,40 @@
+import type { Selectable } from "kysely";
+
+export interface BackpackEntriesTable {
+  id: string;
+  user_id: string;
+  credential_id: string | null; // a credential of this node
+  external_document: string | null; // a verified badge imported from elsewhere (JSON)
+  external_source: string | null;
+  status: string; // "pending" | "accepted" | "declined"
+  visibility: string; // "private" | "public"
+  show_name: number; // the holder's name may appear on the public badge page
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LearnerPagesTable {
+  id: string;
+  user_id: string;
+  title: string;
+  intro: string;
+  published: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LearnerPageEntriesTable {
+  page_id: string;
+  entry_id: string;
+  position: number;
+}
+
+/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts). */
+export interface BackpackTables {
+  backpack_entries: BackpackEntriesTable;
+  learner_pages: LearnerPagesTable;
+  learner_page_entries: LearnerPageEntriesTable;
+}
+
+export type BackpackEntryRow = Selectable<BackpackEntriesTable>;
+export type LearnerPageRow = Selectable<LearnerPagesTable>;
