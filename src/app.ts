@@ -11,11 +11,14 @@ import { adminRoutes } from "./admin/admin.routes.ts";
 import { achievementsApiRoutes } from "./api/achievements.api.ts";
 import { createAchievementsApiService } from "./api/achievements-api.service.ts";
 import { createAuditService } from "./audit/audit.service.ts";
+import { backpackRoutes } from "./backpack/backpack.routes.ts";
+import { createBackpackService } from "./backpack/backpack.service.ts";
+import { findUserIdByVerifiedEmail, upsertEmail } from "./sso/sso.repository.ts";
 import { credentialsRoutes } from "./awards/credentials.routes.ts";
 import { createCredentialsService, type CredentialsService } from "./awards/credentials.service.ts";
 import { ISSUE_QUEUE } from "./awards/award-lists.issuing.ts";
 import { awardListsRoutes } from "./awards/award-lists.routes.ts";
-import { createAwardListsService } from "./awards/award-lists.service.ts";
+import { createAwardListsService, type AwardListsService } from "./awards/award-lists.service.ts";
 import { awardsApiRoutes } from "./api/awards.api.ts";
 import { createAwardsApiService } from "./api/awards-api.service.ts";
 import { createDocumentLoader } from "./credentials/document-loader.ts";
@@ -33,6 +36,8 @@ import { nodeUrls } from "./credentials/urls.ts";
 import type { Database } from "./db/database.ts";
 import { frameworksRoutes } from "./frameworks/frameworks.routes.ts";
 import { createFrameworksService, type FrameworksService } from "./frameworks/frameworks.service.ts";
+import { dashboardsRoutes } from "./dashboards/dashboards.routes.ts";
+import { createDashboardsService } from "./dashboards/dashboards.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { createHealthService } from "./health/health.service.ts";
 import { homeRoutes } from "./home/home.routes.ts";
@@ -54,25 +59,22 @@ import { createKeyDocuments } from "./keys/key-documents.ts";
 import { keysRoutes } from "./keys/keys.routes.ts";
 import { createKeysService } from "./keys/keys.service.ts";
 import { createStatusListsService } from "./status-lists/status-lists.service.ts";
-import { createJobQueue } from "./jobs/jobs.service.ts";
+import { createJobQueue, type JobQueue } from "./jobs/jobs.service.ts";
 import { createFederationServices, type FederationServices } from "./federation/federation-services.ts";
-import { federationMiddlewares } from "./federation/federation.ts";
-import { federationRoutes } from "./federation/federation.routes.ts";
-import { federationApiRoutes } from "./federation/federation.api.ts";
-import { catalogueApiRoutes } from "./catalogue/catalogue.api.ts";
+import { federationHttp } from "./federation/federation.http.ts";
 import { findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
-import { createMailService } from "./mail/mail.service.ts";
+import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
 import { membersRoutes } from "./members/members.routes.ts";
 import { createMembersService } from "./members/members.service.ts";
-import { systemClock, type Clock } from "./shared/clock.ts";
+import { isoNow, systemClock, type Clock } from "./shared/clock.ts";
 import { err } from "./shared/result.ts";
 import { createTokensService } from "./tokens/tokens.service.ts";
 import { buildSsoService } from "./sso/create-sso.ts";
 import { ssoPaths } from "./sso/sso-setup.ts";
 import { ssoRoutes } from "./sso/sso.routes.ts";
-import type { SsoService } from "./sso/sso.service.ts";
 import { VERSION } from "./version.ts";
+import { buildVerificationService, verificationApp } from "./verification/verification-setup.ts";
 
 const log = getLogger(["francebadge", "http"]);
 
@@ -83,18 +85,38 @@ export interface AppDeps {
   clock?: Clock;
 }
 
+/** Award lists, their issuing job (registered on the queue) and the award API. */
+function createAwardServices(deps: Omit<Parameters<typeof createAwardListsService>[0], "notify" | "jobs"> & { jobs: JobQueue; urls: ReturnType<typeof nodeUrls>; mail: MailService }) {
+  const awardLists: AwardListsService = createAwardListsService({
+    ...deps,
+    // Called inside the transaction that marks the rows issued, only when the list asked to
+    // notify: everything is read from the signed document or on `tx` (on SQLite a query outside
+    // the open transaction would wait for it), and the e-mail commits with the rows.
+    notify: async (credentials, list, tx) => {
+      const texts = await awardLists.settings(list.achievement_id, tx);
+      for (const c of credentials) {
+        if (!c.recipient || c.recipient_type !== "emailAddress") continue;
+        const doc = JSON.parse(c.document) as { name: string; issuer: { name: string }; image?: { id: string } };
+        await deps.mail.sendAwardNotification({
+          to: c.recipient, recipientName: c.recipient_name, badgeName: doc.name, issuerName: doc.issuer.name, credentialId: c.id,
+          imageUrl: doc.image?.id ?? null, custom: { subject: texts.mailSubject, message: texts.mailMessage },
+        }, { db: tx, dedupeKey: `award:${c.id}` });
+      }
+    },
+  });
+  deps.jobs.register(ISSUE_QUEUE, awardLists.handleJob);
+  return { awardLists, awardsApi: createAwardsApiService({ achievements: deps.achievements, awardLists, credentials: deps.credentials, urls: deps.urls }) };
+}
+
 /** Builds every service of the node from its config and database (no HTTP). */
 export function createServices(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService({ db, clock });
   const accounts = createAccountsService({ db, clock, passwordHashCost: config.auth.passwordHashCost });
-  // Staff password login asks SSO (sso.staffPasswordLogin), built once members exist.
-  let sso: SsoService;
   const auth = createAuthService({
     db, clock, sessionDays: config.auth.sessionDays, maxFailedLogins: config.auth.maxFailedLogins,
-    passwordLogin: config.auth.passwordLogin, findUserByEmail: accounts.findByEmail,
-    passwordLoginAllowed: (user) => sso.passwordLoginAllowed(user),
+    passwordLogin: config.auth.passwordLogin, findUserByEmail: accounts.findByEmail, passwordLoginAllowed: (user) => sso.passwordLoginAllowed(user),
   });
   const urls = nodeUrls(config.origin);
   const keys = createKeysService({ db, clock, audit, secret: config.secret, urls });
@@ -141,19 +163,20 @@ export function createServices(deps: AppDeps) {
     db, clock, audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts,
     sign: async (docs, key) => { const out = []; for (const d of docs) out.push(await signCredential(d, key, { documentLoader, suites: [...suites] })); return out; },
   });
-  const awardLists = createAwardListsService({
-    db, clock, audit, achievements, credentials, findIssuer: issuers.findById, jobs,
-    // Award e-mails: not wired yet. Plug the mail outbox here (mail.sendAwardNotification per
-    // credential, enqueued on `tx` with dedupeKey `award:<credential id>`, subject/message from
-    // awardLists.settings(list.achievement_id)); called once per credential, inside the
-    // transaction that marks its row issued, and only when the list asked to notify.
-    notify: async (_credentials, _list, _tx) => {},
-  });
-  jobs.register(ISSUE_QUEUE, awardLists.handleJob);
-  const awardsApi = createAwardsApiService({ achievements, awardLists, credentials, urls });
+  const { awardLists, awardsApi } = createAwardServices({ db, clock, audit, achievements, credentials, findIssuer: issuers.findById, jobs, urls, mail });
   const downloads = createDownloadsService({ credentials, achievements, images, issuers, urls });
-  sso = buildSsoService({ config, db, clock, audit, accounts, members, issuers, auth });
-  return { clock, audit, accounts, auth, sso, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, downloads, federation, awardLists, awardsApi };
+  const sso = buildSsoService({ config, db, clock, audit, accounts, members, issuers, auth });
+  const backpack = createBackpackService({
+    db, clock, audit, accounts, credentials, origin: config.origin,
+    identities: {
+      identifiersOf: async (userId) => (await sso.identifiersOf(userId)).map((i) => i.value),
+      ownerOfVerifiedEmail: (email) => findUserIdByVerifiedEmail(db, email),
+      markEmailVerified: (userId, email) => upsertEmail(db, { email, user_id: userId, verified_at: isoNow(clock), source: "magic-link", created_at: isoNow(clock) }),
+    },
+    sendMagicLink: (to, signInUrl, expiresAt) => mail.sendMagicLink({ to, signInUrl, expiresAt }),
+  });
+  const verification = buildVerificationService({ config, clock, keyDocuments, credentials: () => credentials, issuers, statusLists });
+  return { verification, clock, audit, accounts, auth, sso, backpack, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, downloads, federation, awardLists, awardsApi };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -175,9 +198,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", healthRoutes({ health: createHealthService({ db: deps.db }) }));
   app.route("/", staticRoutes());
   app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: (c) => c.text("Payload Too Large", 413) }));
-  // ActivityPub before sessions and CSRF (partners post signed JSON) and before the issuer page routes.
-  const fedi = services.federation;
-  if (fedi.federation) app.use(...federationMiddlewares(fedi.federation, fedi.partners));
+  const federation = federationHttp({ render, guards, services: services.federation, issuers: services.issuers, members: services.members, tokens: services.tokens, origin: config.origin });
+  app.use(...federation.middlewares); // ActivityPub: before sessions and CSRF (signed JSON posts) and the issuer pages
   app.use(requestContext({ auth: services.auth, cookies, defaultLocale: config.locale, trustProxy: config.trustProxy }));
   app.use(csrfProtection({
     secret: config.secret, origin: config.origin, cookies,
@@ -188,6 +210,9 @@ export function createApp(deps: AppDeps) {
 
   const common = { render, cookies, guards };
   app.route("/", homeRoutes({ ...common, members: services.members }));
+  app.route("/", backpackRoutes({ ...common, backpack: services.backpack, auth: services.auth, sessionDays: config.auth.sessionDays }));
+  const dashboards = createDashboardsService({ clock: services.clock, issuers: services.issuers, achievements: services.achievements, credentials: services.credentials });
+  app.route("/", dashboardsRoutes({ ...common, dashboards }));
   app.route("/", authRoutes({ ...common, auth: services.auth, accounts: services.accounts, sessionDays: config.auth.sessionDays, loginOptions: () => services.sso.loginOptions() }));
   app.route("/", ssoRoutes({ render, cookies, sso: services.sso, origin: config.origin, sessionDays: config.auth.sessionDays }));
   app.route("/", accountsRoutes({ ...common, accounts: services.accounts, auth: services.auth }));
@@ -204,12 +229,11 @@ export function createApp(deps: AppDeps) {
   app.route("/", templates.app);
   app.route("/", achievementsPublicRoutes({ ...common, achievements: services.achievements, issuers: services.issuers, origin: config.origin, fallbackEmail: config.admin.email, loadAchievement: templates.loadAchievement }));
   app.route("/", frameworksRoutes({ ...common, frameworks: services.frameworks, issuers: services.issuers, members: services.members }));
-  app.route("/", catalogueRoutes({ render, catalogue: services.catalogue }));
-  app.route("/", catalogueApiRoutes({ catalogue: services.catalogue, origin: config.origin }));
-  app.route("/", federationRoutes({ ...common, partners: fedi.partners, sharing: fedi.sharing, origin: config.origin }));
-  app.route("/", federationApiRoutes({ partners: fedi.partners, issuers: services.issuers, tokens: services.tokens }));
+  app.route("/", catalogueRoutes({ render, catalogue: services.catalogue, origin: config.origin }));
+  app.route("/", federation.routes);
   app.route("/", achievementsApiRoutes({ api: services.achievementsApi, tokens: services.tokens, urls: nodeUrls(config.origin), origin: config.origin }));
   app.route("/", awardsApiRoutes({ api: services.awardsApi, tokens: services.tokens, urls: services.urls, origin: config.origin }));
+  app.route("/", verificationApp({ config, render, verification: services.verification }));
   app.route("/", adminRoutes({ ...common, issuers: services.issuers, accounts: services.accounts, audit: services.audit }));
 
   app.notFound((c) => errorResponse(c, render, 404, "404"));

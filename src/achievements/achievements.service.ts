@@ -20,11 +20,26 @@ export type AchievementError = "not-found" | "archived" | "not-draft";
 /** Checks that referenced images/frameworks belong to the issuer; returns the level's rank. */
 export type ReferenceCheck = (issuerId: string, content: AchievementContent) => Promise<Result<{ levelRank: number | null }, FieldErrors>>;
 
+/** A change to what the public sees of a template: published, a new published version, archived. */
+export interface PublicationChange {
+  achievementId: string;
+  issuerId: string;
+  kind: "create" | "update" | "delete";
+  version: number;
+}
+
+/** Told of publication changes inside the change's transaction (federation enqueues its deliveries there). */
+export interface AchievementPublisher {
+  changed(tx: Db, change: PublicationChange): Promise<void>;
+}
+
 export interface AchievementsDeps {
   db: Db;
   clock: Clock;
   audit: AuditService;
   checkReferences?: ReferenceCheck;
+  /** Read at call time: the federation side is built after this service. */
+  publisher?: () => AchievementPublisher | undefined;
 }
 
 export interface CatalogueQuery {
@@ -74,6 +89,11 @@ export function createAchievementsService(deps: AchievementsDeps) {
     await repo.markVersionPublished(tx, row.id, row.version, now);
     await repo.updateAchievement(tx, row.id, { status: "published", published_at: row.published_at ?? now, updated_at: now });
     await audit.record(actor, { action: "achievement.publish", objectType: "achievement", objectId: row.id, issuerId: row.issuer_id, details: { version: row.version } }, tx);
+    await announce(tx, { achievementId: row.id, issuerId: row.issuer_id, kind: "create", version: row.version });
+  }
+
+  async function announce(tx: Db, change: PublicationChange): Promise<void> {
+    await deps.publisher?.()?.changed(tx, change);
   }
 
   return {
@@ -121,6 +141,7 @@ export function createAchievementsService(deps: AchievementsDeps) {
         await repo.updateAchievement(tx, id, { ...columns(content, levelRank, now), version });
         await repo.replaceTags(tx, id, content.tags);
         await audit.record(actor, { action: "achievement.edit", objectType: "achievement", objectId: id, issuerId: current.issuer_id, details: { version } }, tx);
+        if (!draft) await announce(tx, { achievementId: id, issuerId: current.issuer_id, kind: "update", version });
         if (draft && opts.publish) await publishIn(tx, actor, { ...current, version, published_at: null }, now);
       });
       return ok((await load(id))!);
@@ -144,6 +165,7 @@ export function createAchievementsService(deps: AchievementsDeps) {
       await db.transaction().execute(async (tx) => {
         await repo.updateAchievement(tx, id, { status: "archived", archived_at: now, updated_at: now });
         await audit.record(actor, { action: "achievement.archive", objectType: "achievement", objectId: id, issuerId: row.issuer_id }, tx);
+        if (row.status === "published") await announce(tx, { achievementId: id, issuerId: row.issuer_id, kind: "delete", version: row.version });
       });
       return ok((await load(id))!);
     },

@@ -15,25 +15,28 @@ export interface AuthRoutesDeps {
   render: Render;
   cookies: CookieKit;
   sessionDays: number;
+  /** Single sign-on buttons of the login page (src/sso). */
+  loginOptions?: () => unknown;
 }
 
-const loginMessages = { invalid: "login.invalid", throttled: "login.throttled", disabled: "login.disabled", "password-login-off": "login.passwordOff" } as const;
+const loginMessages = { invalid: "login.invalid", throttled: "login.throttled", disabled: "login.disabled", "password-login-off": "login.passwordOff", "sso-required": "sso.login.staffUseSso" } as const;
 
 /** Sign-in, sign-out and one-time password links. */
 export function authRoutes(d: AuthRoutesDeps) {
   const app = new Hono<AppEnv>();
   const startSession = (c: Parameters<Render>[0], token: string) => d.cookies.set(c, "fb_session", token, d.sessionDays * 86_400);
+  const loginPage = (c: Parameters<Render>[0], data: Record<string, unknown>, status?: 401 | 422 | 429) => d.render(c, "pages/login", { ...data, sso: d.loginOptions?.() }, status);
 
-  app.get("/login", (c) => (c.get("user") ? c.redirect(safeNext(c.req.query("next")), 303) : d.render(c, "pages/login", { next: c.req.query("next") })));
+  app.get("/login", (c) => (c.get("user") ? c.redirect(safeNext(c.req.query("next")), 303) : loginPage(c, { next: c.req.query("next") })));
 
   app.post("/login", async (c) => {
     const fields = await formFields(c);
     const form = parseInput(loginForm, fields);
-    if (!form.ok) return d.render(c, "pages/login", { errors: form.error, email: fields.email, next: fields.next }, 422);
+    if (!form.ok) return loginPage(c, { errors: form.error, email: fields.email, next: fields.next }, 422);
     const result = await d.auth.login({ ...form.value, ip: c.get("ip"), userAgent: c.req.header("User-Agent") ?? null });
     if (!result.ok) {
       const status = result.error === "throttled" ? 429 : 401;
-      return d.render(c, "pages/login", { message: loginMessages[result.error], email: form.value.email, next: fields.next }, status);
+      return loginPage(c, { message: loginMessages[result.error], email: form.value.email, next: fields.next }, status);
     }
     startSession(c, result.value.token);
     return c.redirect(safeNext(fields.next), 303);

@@ -7,7 +7,7 @@ import * as repo from "./auth.repository.ts";
 
 const THROTTLE_WINDOW_MS = 15 * 60_000;
 
-export type LoginError = "invalid" | "throttled" | "disabled" | "password-login-off";
+export type LoginError = "invalid" | "throttled" | "disabled" | "password-login-off" | "sso-required";
 
 export interface AuthDeps {
   db: Db;
@@ -16,6 +16,8 @@ export interface AuthDeps {
   maxFailedLogins: number;
   passwordLogin: boolean;
   findUserByEmail(email: string): Promise<UserRow | undefined>;
+  /** Whether this account may use its password (sso.staffPasswordLogin); asked only after the password matched. */
+  passwordLoginAllowed?(user: UserRow): Promise<boolean>;
 }
 
 /** Sign-in, sessions and login throttling. */
@@ -50,6 +52,7 @@ export function createAuthService(deps: AuthDeps) {
       await repo.insertLoginAttempt(db, { id: newId(), email, ip: input.ip, succeeded: valid && user ? 1 : 0, at: isoNow(clock) });
       if (!user || !valid) return err("invalid");
       if (user.disabled_at) return err("disabled");
+      if (deps.passwordLoginAllowed && !(await deps.passwordLoginAllowed(user))) return err("sso-required");
       return ok({ token: await startSession(user.id, input.ip, input.userAgent), user });
     },
 

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { errorResponse } from "../http/errors.ts";
 import { isHtmx, type Render } from "../http/render.ts";
+import { catalogueApiRoutes } from "./catalogue.api.ts";
 import { parseCatalogueParams } from "./catalogue.schema.ts";
 import type { CatalogueService } from "./catalogue.service.ts";
 import { catalogueView } from "./catalogue.view.ts";
@@ -9,6 +10,8 @@ import { catalogueView } from "./catalogue.view.ts";
 export interface CatalogueRoutesDeps {
   catalogue: CatalogueService;
   render: Render;
+  /** For the absolute URLs of `GET /api/v1/catalogue`. */
+  origin: string;
 }
 
 /** The public catalogue: the whole node's, and each issuer's (with its sub-issuers). */
@@ -18,7 +21,7 @@ export function catalogueRoutes(d: CatalogueRoutesDeps) {
   // Same URL, two answers: htmx (typing in the form) gets the results partial, everyone else the page.
   async function show(c: Context<AppEnv>, base: string, issuerSlug?: string) {
     const { params, query } = parseCatalogueParams(c.req.query());
-    const page = await d.catalogue.browse({ issuerSlug }, query, { withChoices: !isHtmx(c) });
+    const page = await d.catalogue.browse({ issuerSlug, source: params.source }, query, { withChoices: !isHtmx(c) });
     if (!page.ok) return errorResponse(c, d.render, 404, "404");
     c.header("Vary", "HX-Request", { append: true }); // a cached partial must never stand in for the page
     const vm = catalogueView(page.value, params, base, c.get("locale"));
@@ -30,5 +33,6 @@ export function catalogueRoutes(d: CatalogueRoutesDeps) {
     const slug = c.req.param("issuer");
     return show(c, `/issuers/${encodeURIComponent(slug)}/catalogue`, slug);
   });
+  app.route("/", catalogueApiRoutes({ catalogue: d.catalogue, origin: d.origin }));
   return app;
 }

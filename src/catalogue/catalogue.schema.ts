@@ -17,6 +17,8 @@ export const catalogueParams = z.object({
   language: param(20),
   page: positive(100_000),
   perPage: positive(100),
+  // "all" (default): ours then the partners' (federation); "local"; "partners".
+  source: z.enum(["all", "local", "partners"]).optional().catch(undefined),
 });
 
 export type CatalogueParams = z.output<typeof catalogueParams>;
@@ -37,7 +39,7 @@ export function parseCatalogueParams(query: Record<string, string | undefined>):
 export function catalogueHref(base: string, params: CatalogueParams, changes: Partial<Record<keyof CatalogueParams, string | number | undefined>> = {}): string {
   const merged: Record<string, unknown> = { ...params, ...changes };
   const search = new URLSearchParams();
-  for (const key of ["q", "tag", "framework", "competency", "level", "type", "language", "page", "perPage"] as const) {
+  for (const key of ["q", "tag", "framework", "competency", "level", "type", "language", "source", "page", "perPage"] as const) {
     const v = merged[key];
     if (v !== undefined && v !== "" && !(key === "page" && v === 1)) search.set(key, String(v));
   }

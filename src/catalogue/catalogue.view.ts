@@ -31,6 +31,7 @@ export function catalogueView(page: CataloguePage, params: CatalogueParams, base
     base,
     params,
     issuer: page.issuer,
+    source: page.source,
     items: page.items.map((i) => ({ ...i, languageName: languageName(i.language) })),
     total: page.total,
     page: page.page,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ssoSchema, type SsoConfig } from "./sso.schema.ts";
 
 /** Loopback hosts: a node whose origin is one of these is a local try, not production. */
 export function isLoopbackOrigin(origin: string): boolean {
@@ -48,6 +49,10 @@ export const configSchema = z
       .object({
         from: z.string().default("FranceBadge <no-reply@francebadge.localhost>"),
         smtp: smtpSchema.optional(),
+        // "file" writes each message as an .eml file under `dir` (the default without smtp);
+        // "smtp" sends through mail.smtp (the default when it is set).
+        transport: z.enum(["smtp", "file"], { error: "must be smtp or file" }).optional(),
+        dir: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -64,6 +69,33 @@ export const configSchema = z
         // OB 3.0 certification wants eddsa-rdfc-2022; an additional Ed25519Signature2020 proof helps older verifiers.
         ed25519Signature2020: z.boolean().default(false),
         workers: z.number().int().min(0).max(16).default(0),
+      })
+      .strict()
+      .prefault({}),
+    federation: z
+      .object({
+        enabled: z.boolean({ error: "must be true or false" }).default(true),
+        // Lets Fedify fetch private/loopback addresses (two local nodes over http). Default: true only
+        // when the origin is loopback; never in production (SSRF guard).
+        allowPrivateAddress: z.boolean({ error: "must be true or false" }).optional(),
+      })
+      .strict()
+      .prefault({}),
+    sso: ssoSchema,
+    verification: z
+      .object({
+        // Lets the verifier fetch private/loopback addresses (keys, status lists, OB 2.0 hosted
+        // badges of a local node). Default: true only when the origin is loopback (SSRF guard).
+        allowPrivateAddress: z.boolean({ error: "must be true or false" }).optional(),
+        fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+        // Largest upload and largest remote answer the verifier reads.
+        maxBytes: z.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+        // Folder with the official OB 3.0 JSON Schemas (not on npm); default ../shared/ob3/schema when present.
+        schemasDir: z.string().min(1).optional(),
+        // Public verifier, per client address (page and API together): a burst, then a steady rate.
+        // A campus behind one NAT address may need more.
+        rateBurst: z.number().int().min(1).max(100_000).default(30),
+        ratePerMinute: z.number().int().min(1).max(1_000_000).default(30),
       })
       .strict()
       .prefault({}),
@@ -88,8 +120,20 @@ export interface Config {
   readonly log: { readonly level: "debug" | "info" | "warning" | "error"; readonly format: "pretty" | "json" };
   readonly admin: { readonly email: string };
   readonly auth: { readonly passwordLogin: boolean; readonly sessionDays: number; readonly maxFailedLogins: number; readonly passwordHashCost: number };
-  readonly mail: { readonly from: string; readonly smtp?: z.output<typeof smtpSchema> };
+  readonly mail: {
+    readonly from: string;
+    readonly smtp?: z.output<typeof smtpSchema>;
+    readonly transport: "smtp" | "file";
+    /** Where the file transport writes its .eml files (default <dataDir>/mail). */
+    readonly dir: string;
+  };
   readonly jobs: { readonly concurrency: number; readonly pollMs: number; readonly visibilityTimeoutMs: number };
   readonly signing: { readonly ed25519Signature2020: boolean; readonly workers: number };
+  readonly federation: { readonly enabled: boolean; readonly allowPrivateAddress: boolean };
+  readonly sso: SsoConfig;
+  readonly verification: {
+    readonly allowPrivateAddress: boolean; readonly fetchTimeoutMs: number; readonly maxBytes: number; readonly schemasDir: string | null;
+    readonly rateBurst: number; readonly ratePerMinute: number;
+  };
   readonly secret: string;
 }

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { configSchema, isLoopbackOrigin, type Config, type ConfigInput } from "./config.schema.ts";
+import { applyOidcSecrets, resolveSsoPaths, ssoProblems } from "./sso.schema.ts";
 
 type Leaf = "string" | "number" | "boolean";
 type Env = Record<string, string | undefined>;
@@ -15,9 +16,15 @@ const leaves: ReadonlyArray<readonly [string, Leaf]> = [
   ["log.level", "string"], ["log.format", "string"], ["admin.email", "string"],
   ["auth.passwordLogin", "boolean"], ["auth.sessionDays", "number"], ["auth.maxFailedLogins", "number"], ["auth.passwordHashCost", "number"],
   ["mail.from", "string"], ["mail.smtp.host", "string"], ["mail.smtp.port", "number"], ["mail.smtp.secure", "boolean"],
-  ["mail.smtp.user", "string"], ["mail.smtp.password", "string"],
+  ["mail.smtp.user", "string"], ["mail.smtp.password", "string"], ["mail.transport", "string"], ["mail.dir", "string"],
   ["jobs.concurrency", "number"], ["jobs.pollMs", "number"], ["jobs.visibilityTimeoutMs", "number"],
   ["signing.ed25519Signature2020", "boolean"], ["signing.workers", "number"],
+  ["federation.enabled", "boolean"], ["federation.allowPrivateAddress", "boolean"],
+  ["sso.saml.spEntityId", "string"], ["sso.saml.spPrivateKeyPath", "string"], ["sso.saml.spCertPath", "string"],
+  ["sso.saml.federationMetadataPath", "string"], ["sso.saml.federationCertPath", "string"], ["sso.saml.requireEncryption", "boolean"],
+  ["sso.staffPasswordLogin", "boolean"],
+  ["verification.allowPrivateAddress", "boolean"], ["verification.fetchTimeoutMs", "number"], ["verification.maxBytes", "number"],
+  ["verification.schemasDir", "string"], ["verification.rateBurst", "number"], ["verification.ratePerMinute", "number"],
   ["secret", "string"],
 ];
 
@@ -61,6 +68,7 @@ export function applyEnv(input: ConfigInput, env: Env): Record<string, unknown> 
     const raw = env[name];
     if (raw !== undefined) setPath(out, path, raw);
   }
+  applyOidcSecrets(out, env);
   return out;
 }
 
@@ -90,15 +98,38 @@ export function resolveConfig(input: ConfigInput, env: Env, cwd = process.cwd())
   if (!loopback && !origin.startsWith("https://")) problems.push(`origin: must use https:// outside localhost (got ${origin})`);
   if (!loopback && !v.secret) problems.push("secret: FRANCEBADGE_SECRET must be set (32+ characters) when the origin is not localhost");
   if (v.secret && input.secret) problems.push("secret: must come from the environment (FRANCEBADGE_SECRET), not from node.config.ts");
+  if (v.mail.transport === "smtp" && !v.mail.smtp) problems.push("mail.transport: smtp needs mail.smtp.host (FRANCEBADGE_MAIL_SMTP_HOST)");
+  problems.push(...ssoProblems(v.sso));
   if (problems.length) return { ok: false, problems };
   const config: Config = {
     origin, port: v.port, host: v.host ?? (loopback ? "127.0.0.1" : "0.0.0.0"), dataDir, database,
     demo: v.demo ?? loopback, locale: v.locale, production: !loopback, trustProxy: v.trustProxy,
     log: { level: v.log.level, format: v.log.format ?? (loopback ? "pretty" : "json") },
-    admin: v.admin, auth: v.auth, mail: v.mail, jobs: v.jobs, signing: v.signing,
+    admin: v.admin, auth: v.auth, jobs: v.jobs, signing: v.signing,
+    federation: { enabled: v.federation.enabled, allowPrivateAddress: v.federation.allowPrivateAddress ?? loopback },
+    mail: {
+      from: v.mail.from, ...(v.mail.smtp ? { smtp: v.mail.smtp } : {}),
+      transport: v.mail.transport ?? (v.mail.smtp ? "smtp" : "file"),
+      dir: v.mail.dir ? (isAbsolute(v.mail.dir) ? v.mail.dir : resolve(cwd, v.mail.dir)) : join(dataDir, "mail"),
+    },
+    sso: resolveSsoPaths(v.sso, (p) => (isAbsolute(p) ? p : resolve(cwd, p))),
+    verification: {
+      allowPrivateAddress: v.verification.allowPrivateAddress ?? loopback,
+      fetchTimeoutMs: v.verification.fetchTimeoutMs, maxBytes: v.verification.maxBytes,
+      schemasDir: schemasDir(v.verification.schemasDir, cwd),
+      rateBurst: v.verification.rateBurst, ratePerMinute: v.verification.ratePerMinute,
+    },
     secret: v.secret ?? localSecret(dataDir),
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+// The official OB 3.0 JSON Schemas are not on npm (ob3.md §6): an operator names their folder; a
+// checkout beside ../shared uses its copy. Absent, the verifier says "schema not checked".
+function schemasDir(setting: string | undefined, cwd: string): string | null {
+  if (setting) return isAbsolute(setting) ? setting : resolve(cwd, setting);
+  const beside = resolve(cwd, "../shared/ob3/schema");
+  return existsSync(beside) ? beside : null;
 }
 
 /** On localhost the secret is generated once and kept in dataDir, so sessions survive restarts. */

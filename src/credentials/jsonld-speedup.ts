@@ -39,8 +39,8 @@ import { fileURLToPath } from "node:url";
 /** jsonld versions whose context.js was read and whose output was checked equal with this speed-up. */
 export const VERIFIED_JSONLD_VERSIONS: readonly string[] = ["9.0.0"];
 
-// The shape of jsonld 9.0.0's active context (lib/context.js, getInitialContext / _cloneActiveContext).
-interface ActiveContext {
+/** The shape of jsonld 9.0.0's active context (lib/context.js, getInitialContext / _cloneActiveContext). */
+export interface ActiveContext {
   processingMode?: string;
   mappings: Map<string, unknown>;
   inverse: unknown;
@@ -65,8 +65,12 @@ const STOCK_REVERT_FRAGMENT = "return this.previousContext.clone()";
 // The processing modes jsonld.js can be asked for; their initial contexts are patched up front.
 const KNOWN_PROCESSING_MODES = [undefined, "json-ld-1.0", "json-ld-1.1"];
 
+// Counts shared clones, so tests and the benchmark can check that signing really goes through them.
+let sharedClones = 0;
+
 /** Same fields, same order as jsonld 9.0.0's `_cloneActiveContext`, sharing what is never written again. */
 function cloneSharingImmutableParts(this: ActiveContext): ActiveContext {
+  sharedClones++;
   const child = {} as ActiveContext;
   child.mappings = new Map(this.mappings);
   child.clone = this.clone;
@@ -88,17 +92,11 @@ function revertToSharedPreviousContext(this: ActiveContext): ActiveContext {
 
 export class JsonldSpeedupError extends Error {}
 
-interface StockMethods {
-  clone: ActiveContext["clone"];
-  revertToPreviousContext: ActiveContext["revertToPreviousContext"];
-}
-
 interface Installed {
-  contextModule: ContextModule;
-  stockGetInitialContext: ContextModule["getInitialContext"];
+  // Each initial context has its own closures (they are created inside getInitialContext), so the
+  // stock methods are recognised by their source text.
   stockSources: string;
-  // Each initial context has its own closures (they are created inside getInitialContext).
-  patched: Map<ActiveContext, StockMethods>;
+  patched: WeakSet<ActiveContext>;
 }
 
 let installed: Installed | null = null;
@@ -125,7 +123,14 @@ function locateJsonld(): { directory: string; version: string } {
   return { directory: own, version };
 }
 
-function checkStockShape(initial: ActiveContext, version: string): void {
+/**
+ * Throws JsonldSpeedupError unless `version` is verified and its initial context has the stock shape
+ * and methods this module replaces. Exported for the guard's own test.
+ */
+export function checkJsonldForSpeedup(version: string, initial: ActiveContext): void {
+  if (!VERIFIED_JSONLD_VERSIONS.includes(version)) {
+    throw new JsonldSpeedupError(`jsonld speed-up: jsonld ${version} is not verified (verified: ${VERIFIED_JSONLD_VERSIONS.join(", ")}). Check whether digitalbazaar/jsonld.js#414 is fixed, re-run test/unit/signing-equivalence.test.ts, then update src/credentials/jsonld-speedup.ts; see docs/performance.md`);
+  }
   const problems: string[] = [];
   if (Object.keys(initial).join(",") !== INITIAL_CONTEXT_KEYS) problems.push(`initial context keys are ${Object.keys(initial).join(",")}`);
   const cloneSource = initial.clone.toString();
@@ -139,7 +144,7 @@ const sourcesOf = (context: ActiveContext) => `${context.clone.toString()}\n${co
 function patch(state: Installed, context: ActiveContext): ActiveContext {
   if (state.patched.has(context)) return context;
   if (sourcesOf(context) !== state.stockSources) throw new JsonldSpeedupError("jsonld speed-up: an initial context has unexpected clone methods");
-  state.patched.set(context, { clone: context.clone, revertToPreviousContext: context.revertToPreviousContext });
+  state.patched.add(context);
   context.clone = cloneSharingImmutableParts;
   context.revertToPreviousContext = revertToSharedPreviousContext;
   return context;
@@ -152,34 +157,21 @@ function patch(state: Installed, context: ActiveContext): ActiveContext {
 export function installJsonldSpeedup(): void {
   if (installed) return;
   const { directory, version } = locateJsonld();
-  if (!VERIFIED_JSONLD_VERSIONS.includes(version)) {
-    throw new JsonldSpeedupError(`jsonld speed-up: jsonld ${version} is not verified (verified: ${VERIFIED_JSONLD_VERSIONS.join(", ")}). Check whether digitalbazaar/jsonld.js#414 is fixed, re-run test/unit/signing-equivalence.test.ts, then update src/credentials/jsonld-speedup.ts; see docs/performance.md`);
-  }
   const contextModule = createRequire(import.meta.url)(join(directory, "lib", "context.js")) as ContextModule;
   const stockGetInitialContext = contextModule.getInitialContext;
   const first = stockGetInitialContext({});
-  checkStockShape(first, version);
-  const state: Installed = { contextModule, stockGetInitialContext, stockSources: sourcesOf(first), patched: new Map() };
+  checkJsonldForSpeedup(version, first);
+  const state: Installed = { stockSources: sourcesOf(first), patched: new WeakSet() };
   for (const processingMode of KNOWN_PROCESSING_MODES) patch(state, stockGetInitialContext({ processingMode }));
   // context.js calls `api.getInitialContext`; jsonld.js keeps its own reference from load time and
-  // reaches the cached (already patched) objects for the known modes.
+  // reaches the cached (already patched) objects for the known modes. There is no uninstall: jsonld
+  // caches processed contexts across calls, so a stock comparison needs a process that never
+  // installed this (test/fixtures/sign-corpus-stock.ts, bench/stock-sign.ts).
   contextModule.getInitialContext = (options) => patch(state, stockGetInitialContext(options));
   installed = state;
 }
 
-/**
- * Restores jsonld's stock methods on the initial contexts. For tests and the benchmark only: active
- * contexts already cached by jsonld (its resolved-context LRU) keep the shared-clone methods, so a
- * clean stock measurement needs a process that never installed the speed-up.
- */
-export function uninstallJsonldSpeedup(): void {
-  if (!installed) return;
-  for (const [context, stock] of installed.patched) Object.assign(context, stock);
-  installed.contextModule.getInitialContext = installed.stockGetInitialContext;
-  installed = null;
-}
-
-/** True while the speed-up is installed. */
-export function isJsonldSpeedupInstalled(): boolean {
-  return installed !== null;
+/** Whether the speed-up is installed, and how many active contexts it has cloned in this thread. */
+export function jsonldSpeedupStatus(): { installed: boolean; sharedClones: number } {
+  return { installed: installed !== null, sharedClones };
 }

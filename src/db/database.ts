@@ -1,4 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
+import type { FederationTables } from "../federation/federation.tables.ts";
+import type { BackpackTables } from "../backpack/backpack.tables.ts";
+import type { SsoTables } from "../sso/sso.tables.ts";
 
 // One schema for SQLite and PostgreSQL: ids are text (UUIDs), timestamps are ISO-8601 UTC text
 // (sortable, identical on both), booleans are integers 0/1, JSON is text.
@@ -262,6 +265,7 @@ export interface AwardListsTable {
   issued: number;
   created_at: string;
   updated_at: string;
+  source_detail: string | null; // JSON: { encoding, delimiter } of a CSV list
 }
 
 export interface AwardItemsTable {
@@ -278,6 +282,14 @@ export interface AwardItemsTable {
   errors: string | null; // JSON: message keys
   override_reason: string | null;
   credential_id: string | null;
+}
+
+export interface AchievementAwardSettingsTable {
+  achievement_id: string;
+  jury_required: number; // 0: "no jury", submitting approves at once
+  mail_subject: string | null; // award notification, customised per template
+  mail_message: string | null;
+  updated_at: string | null;
 }
 
 export interface CredentialsTable {
@@ -312,11 +324,12 @@ export interface StatusListsTable {
   updated_at: string;
 }
 
-/** The whole schema, as the migrations in migrations/ build it. */
-export interface Database {
+/** The whole schema, as the migrations in migrations/ build it (federation tables in their own file). */
+export interface Database extends FederationTables, SsoTables, BackpackTables {
   issuer_keys: IssuerKeysTable;
   award_lists: AwardListsTable;
   award_items: AwardItemsTable;
+  achievement_award_settings: AchievementAwardSettingsTable;
   credentials: CredentialsTable;
   status_lists: StatusListsTable;
   images: ImagesTable;
@@ -362,5 +375,6 @@ export type AchievementVersionRow = Selectable<AchievementVersionsTable>;
 export type IssuerKeyRow = Selectable<IssuerKeysTable>;
 export type AwardListRow = Selectable<AwardListsTable>;
 export type AwardItemRow = Selectable<AwardItemsTable>;
+export type AchievementAwardSettingsRow = Selectable<AchievementAwardSettingsTable>;
 export type CredentialRow = Selectable<CredentialsTable>;
 export type StatusListRow = Selectable<StatusListsTable>;

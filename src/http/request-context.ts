@@ -5,10 +5,14 @@ import { isLocale, negotiateLocale, translator, type Locale } from "../i18n/i18n
 import type { CookieKit } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
 
-/** The client address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
+/**
+ * The client address: the socket's, or, behind a trusted proxy, the last X-Forwarded-For hop.
+ * The last hop is the one our proxy appended; earlier ones come from the client and can be forged
+ * (which would defeat login throttling by address).
+ */
 export function clientIp(c: Context, trustProxy: boolean): string | null {
   if (trustProxy) {
-    const forwarded = c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
+    const forwarded = c.req.header("X-Forwarded-For")?.split(",").at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   try {

@@ -16,12 +16,22 @@ export type AddMemberOutcome =
   | { kind: "already-member"; user: UserRow }
   | { kind: "invited"; invitation: InvitationRow; token: string };
 
+/** A new invitation, with the only copy of its token (the table keeps its hash). */
+export interface InvitationCreated {
+  invitation: InvitationRow;
+  token: string;
+  issuer: IssuerRow;
+  actor: Actor;
+}
+
 export interface MembersDeps {
   db: Db;
   clock: Clock;
   audit: AuditService;
   accounts: AccountsService;
   issuers: IssuersService;
+  /** Sends the invitation (queues the e-mail) in the transaction that stores it. */
+  onInvited?: (event: InvitationCreated, tx: Db) => Promise<void>;
 }
 
 /** Who may do what in which issuer space: roles, members and invitations. */
@@ -40,6 +50,7 @@ export function createMembersService(deps: MembersDeps) {
     await db.transaction().execute(async (tx) => {
       await repo.insertInvitation(tx, invitation);
       await audit.record(actor, { action: "member.invite", objectType: "invitation", objectId: invitation.id, issuerId: issuer.id, details: { email: input.email, role: input.role } }, tx);
+      await deps.onInvited?.({ invitation, token, issuer, actor }, tx);
     });
     return { kind: "invited", invitation, token };
   }

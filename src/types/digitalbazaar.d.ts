@@ -20,7 +20,7 @@ declare module "@digitalbazaar/ed25519-multikey" {
     secretKeyMultibase?: string;
     signer(): { id: string; algorithm: string; sign(o: { data: Uint8Array }): Promise<Uint8Array> };
     verifier(): unknown;
-    export(options: { publicKey?: boolean; secretKey?: boolean; includeContext?: boolean }): Promise<any>;
+    export(options: { publicKey?: boolean; secretKey?: boolean; includeContext?: boolean; raw?: boolean }): Promise<any>;
   }
   export function generate(options?: { id?: string; controller?: string; seed?: Uint8Array }): Promise<MultikeyKeyPair>;
   export function from(key: object): Promise<MultikeyKeyPair>;

@@ -1,4 +1,5 @@
 import { achievementsMessages } from "./achievements.ts";
+import { backpackMessages } from "./backpack.ts";
 import { awardsMessages } from "./awards.ts";
 import { credentialsMessages } from "./credentials.ts";
 import { dashboardsMessages } from "./dashboards.ts";
@@ -9,11 +10,13 @@ import { imagesMessages } from "./images.ts";
 import { ssoMessages } from "./sso.ts";
 import { mailMessages } from "./mail.ts";
 import { federationMessages } from "./federation.ts";
+import { verificationMessages } from "./verification.ts";
 
 // Each feature keeps its messages in its own file here (fewer edit clashes); they are merged
 // with the core catalogue (fr.ts / en.ts) by i18n.ts. Register new feature files in this list.
 export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [
   achievementsMessages,
+  backpackMessages,
   awardsMessages,
   credentialsMessages,
   dashboardsMessages,
@@ -24,4 +27,5 @@ export const featureMessages: Array<{ fr: Record<string, string>; en: Record<str
   imagesMessages,
   ssoMessages,
   mailMessages,
+  verificationMessages,
 ];

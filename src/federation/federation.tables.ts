@@ -1,0 +1,111 @@
+import type { Selectable } from "kysely";
+
+// The federation tables (migrations/2026-11-28-0030-federation.ts), merged into `Database`.
+
+export interface FedifyKvTable {
+  key: string; // JSON of Fedify's key tuple
+  value: string; // JSON
+  expires_at: string | null;
+}
+
+export interface ActorKeysTable {
+  id: string;
+  owner: string; // issuer id, or "_node"
+  algorithm: string; // "RSASSA-PKCS1-v1_5" | "Ed25519"
+  public_jwk: string;
+  private_jwk_sealed: string; // seal(secret, "actor-key", jwk)
+  created_at: string;
+}
+
+export interface FederationSettingsTable {
+  issuer_id: string;
+  accept_policy: string; // "auto" | "manual"
+  updated_at: string;
+}
+
+export interface FederationFollowsTable {
+  id: string;
+  issuer_id: string;
+  direction: string; // "following" | "follower"
+  actor_id: string;
+  state: string; // "pending" | "accepted"
+  activity_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RemoteActorsTable {
+  id: string;
+  domain: string;
+  handle: string;
+  name: string;
+  type: string;
+  inbox: string;
+  shared_inbox: string | null;
+  url: string | null;
+  summary: string | null;
+  fetched_at: string;
+}
+
+export interface RemoteTemplatesTable {
+  id: string;
+  ap_id: string;
+  ob_id: string;
+  actor_id: string;
+  creator_id: string;
+  related: string; // JSON string[]
+  name: string;
+  description: string;
+  search_text: string;
+  achievement_type: string;
+  language: string;
+  tags: string; // "\ttag\ttag\t"
+  image_url: string | null;
+  version: number;
+  ob_json: string;
+  status: string; // "published" | "archived"
+  received_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface BlockedDomainsTable {
+  issuer_id: string;
+  domain: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface FederationActivitiesTable {
+  id: string;
+  actor_id: string;
+  type: string;
+  outcome: string;
+  received_at: string;
+}
+
+export interface TemplateReusesTable {
+  achievement_id: string;
+  actor_id: string;
+  activity_id: string;
+  received_at: string;
+}
+
+/** The federation part of the schema. */
+export interface FederationTables {
+  fedify_kv: FedifyKvTable;
+  actor_keys: ActorKeysTable;
+  federation_settings: FederationSettingsTable;
+  federation_follows: FederationFollowsTable;
+  remote_actors: RemoteActorsTable;
+  remote_templates: RemoteTemplatesTable;
+  blocked_domains: BlockedDomainsTable;
+  federation_activities: FederationActivitiesTable;
+  template_reuses: TemplateReusesTable;
+}
+
+export type ActorKeyRow = Selectable<ActorKeysTable>;
+export type FollowRow = Selectable<FederationFollowsTable>;
+export type RemoteActorRow = Selectable<RemoteActorsTable>;
+export type RemoteTemplateRow = Selectable<RemoteTemplatesTable>;
+export type BlockedDomainRow = Selectable<BlockedDomainsTable>;

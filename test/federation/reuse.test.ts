@@ -1,0 +1,75 @@
+// Scope 4: reuse with attribution between two real nodes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemActor } from "../../src/audit/audit.service.ts";
+import type { IssuerRow } from "../../src/db/database.ts";
+import type { TestNode } from "../helpers/node.ts";
+import { createIssuer, startFederatedNode, waitFor } from "./federation-kit.ts";
+
+let a: TestNode;
+let b: TestNode;
+let univA: IssuerRow;
+let univB: IssuerRow;
+
+async function follow(from: TestNode, issuer: IssuerRow, target: string) {
+  const done = await from.services.federation.partners.follow(systemActor, issuer, target);
+  if (!done.ok) throw new Error(done.error);
+  await waitFor(async () => (await from.services.federation.partners.following(issuer.id)).find((f) => f.actor_id === target)?.state === "accepted", 20_000, "accept");
+}
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startFederatedNode(), startFederatedNode()]);
+  [univA, univB] = await Promise.all([createIssuer(a, "univ-a", "Université A"), createIssuer(b, "univ-b", "Université B")]);
+  await follow(b, univB, `${a.url}/issuers/univ-a`);
+  await follow(a, univA, `${b.url}/issuers/univ-b`);
+});
+afterAll(async () => {
+  await Promise.all([a?.close(), b?.close()]);
+});
+
+describe("reuse with attribution", () => {
+  it("copies a partner's template as a draft crediting the origin, which then shows the reuse", async () => {
+    const defined = await a.services.achievements.define(systemActor, univA, {
+      name: "Secourisme", description: "Premiers secours", criteria: { narrative: "Réussir la mise en situation." }, tags: ["santé"],
+      alignment: [{ targetName: "PSC1", targetUrl: "https://example.org/psc1" }],
+    }, { publish: true });
+    if (!defined.ok) throw new Error("define");
+    const obId = `${a.url}/achievements/${defined.value.row.id}`;
+    const copy = await waitFor(() => b.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", obId).executeTakeFirst(), 20_000, "Create");
+
+    const creator = await b.signIn("creator@b.test", { nodeAdmin: true });
+    const page = await creator.text(`/catalogue/partners/${copy.id}`);
+    expect(page.body).toContain("Réutiliser ce modèle");
+    const res = await creator.submit(`/catalogue/partners/${copy.id}/reuse`, { issuer: "univ-b" });
+    expect(res.status).toBe(303);
+    const draftId = /\/achievements\/([^/]+)\/edit/.exec(res.headers.get("Location") ?? "")![1]!;
+    const draft = (await b.services.achievements.load(draftId))!;
+    expect(draft.row).toMatchObject({ status: "draft", issuer_id: univB.id });
+    expect(draft.content).toMatchObject({
+      name: "Secourisme", tags: ["santé"], alignment: [expect.objectContaining({ targetName: "PSC1" })],
+      creator: { id: `${a.url}/issuers/univ-a`, name: "Université A" }, related: [{ id: obId, version: "1" }],
+    });
+
+    // The origin heard of it (Announce) and names the reusing institution on its template page.
+    await waitFor(() => a.database.db.selectFrom("template_reuses").selectAll().where("achievement_id", "=", defined.value.row.id).executeTakeFirst(), 20_000, "Announce");
+    const fragment = await fetch(`${a.url}/achievements/${defined.value.row.id}/reuses`, { headers: { "HX-Request": "true" } });
+    expect(await fragment.text()).toContain("Réutilisé par 1 établissement : Université B");
+    const templatePage = await (await fetch(`${a.url}/achievements/${defined.value.row.id}`, { headers: { Accept: "text/html" } })).text();
+    expect(templatePage).toContain(`hx-get="/achievements/${defined.value.row.id}/reuses"`);
+
+    // Published, the copy travels with creator = A; A confirms the credit since the original is its own.
+    await b.services.achievements.publish(systemActor, draftId);
+    const back = await waitFor(() => a.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", `${b.url}/achievements/${draftId}`).executeTakeFirst(), 20_000, "copy received");
+    expect(back).toMatchObject({ actor_id: `${b.url}/issuers/univ-b`, creator_id: `${a.url}/issuers/univ-a` });
+    const view = await a.services.federation.sharing.view(back.id);
+    expect(view?.confirmedCreator).toEqual({ id: `${a.url}/issuers/univ-a`, name: "Université A" });
+    const html = await (await fetch(`${a.url}/catalogue/partners/${back.id}`)).text();
+    expect(html).toContain("Créé par Université A");
+  });
+
+  it("refuses to reuse into a space where one may not create templates", async () => {
+    const viewer = await b.signIn("viewer@b.test");
+    const any = await b.database.db.selectFrom("remote_templates").select("id").executeTakeFirstOrThrow();
+    const res = await viewer.submit(`/catalogue/partners/${any.id}/reuse`, { issuer: "univ-b" });
+    expect(res.status).toBe(403);
+  });
+});
