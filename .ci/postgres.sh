@@ -81,7 +81,6 @@ main() {
   chmod 700 "$PG_TMP"
 
   local port
-  port=$(free_port)
   echo "postgres.sh: initdb in $PG_DATA ($("$bin/initdb" --version))"
   # C.UTF-8 where the system has it; plain C (still UTF8-encoded) otherwise.
   if ! run_as_owner "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-instructions >"$PG_TMP/initdb.log" 2>&1; then
@@ -91,11 +90,20 @@ main() {
   fi
 
   # Tests only: no durability needed, so skip fsync; enough connections for parallel test files.
-  local opts="-c listen_addresses=127.0.0.1 -p $port -k $PG_TMP -c fsync=off -c synchronous_commit=off"
-  opts+=" -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
-  run_as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/server.log" -o "$opts" -w -t 60 start >/dev/null \
-    || { cat "$PG_TMP/server.log" >&2; exit 1; }
-  PG_STARTED=1
+  # The free port may be taken between the check and the start: try another one, three times.
+  local attempt opts
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    opts="-c listen_addresses=127.0.0.1 -p $port -k $PG_TMP -c fsync=off -c synchronous_commit=off"
+    opts+=" -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+    if run_as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/server.log" -o "$opts" -w -t 60 start >/dev/null; then
+      PG_STARTED=1
+      break
+    fi
+    grep -q "could not bind\|already in use" "$PG_TMP/server.log" 2>/dev/null && [[ $attempt -lt 3 ]] && continue
+    cat "$PG_TMP/server.log" >&2
+    exit 1
+  done
 
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   echo "postgres.sh: PostgreSQL listening on 127.0.0.1:$port; TEST_DATABASE_URL=$TEST_DATABASE_URL"

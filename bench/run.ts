@@ -1,4 +1,4 @@
-// `npm run bench` [-- --rounds 5 --count 200 --budget 120]: eddsa-rdfc-2022 signing of varied OB 3.0 credentials,
+// `npm run bench` [-- --rounds 5 --count 200 --budget 90]: eddsa-rdfc-2022 signing of varied OB 3.0 credentials,
 // the stock library next to our pipeline (jsonld copy-on-write contexts + cached KeyObjects), on the
 // main thread and with 1 and 2 worker threads. Each configuration is its own process; rounds are
 // interleaved (the order rotates) so a noisy neighbour hits all of them alike; figures are medians over
@@ -11,7 +11,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { FromChild, Mode, Pipeline, ToChild } from "./sign-child.ts";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, count: { type: "string", default: "200" }, budget: { type: "string", default: "120" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, count: { type: "string", default: "200" }, budget: { type: "string", default: "90" } } });
 const MAX_ROUNDS = Number(values.rounds);
 const COUNT = Number(values.count);
 const BUDGET_MS = Number(values.budget) * 1000;

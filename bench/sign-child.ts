@@ -91,7 +91,7 @@ async function latencyPhase(items: CorpusItem[]): Promise<number[]> {
 const send = (message: FromChild) => process.send!(message);
 
 // V8 keeps tiering jsonld's hot code up for the first few hundred signatures (per thread).
-const WARM_UP = 300;
+const WARM_UP = 150;
 const warmStart = performance.now();
 await throughputPhase(slice(0, mode === "main" ? WARM_UP : WARM_UP * Number(mode)));
 if (pool) await latencyPhase(slice(100, 20));

@@ -106,6 +106,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint("template_reuses_pk", ["achievement_id", "actor_id"])
     .execute();
 
+  // OB 3.0 EndorsementCredentials between partners: "given" (ours, about a partner's template) and
+  // "received" (a partner's, about one of ours; kept only once its proof verified).
+  await db.schema
+    .createTable("endorsements")
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("direction", "text", (c) => c.notNull()) // "given" | "received"
+    .addColumn("issuer_id", "text", (c) => c.references("issuers.id").onDelete("cascade")) // our endorser ("given")
+    .addColumn("actor_id", "text", (c) => c.notNull()) // the endorser's actor URL
+    .addColumn("achievement_id", "text", (c) => c.references("achievements.id").onDelete("cascade")) // our endorsed template ("received")
+    .addColumn("subject_id", "text", (c) => c.notNull()) // OB id of the endorsed Achievement
+    .addColumn("ap_id", "text", (c) => c.notNull().unique()) // the AS2 Document carrying it
+    .addColumn("comment", "text", (c) => c.notNull())
+    .addColumn("vc_json", "text", (c) => c.notNull())
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("endorsements_achievement_idx").on("endorsements").columns(["achievement_id", "direction"]).execute();
+
   // Our own record of handled activities: Fedify's idempotency marks expire after a day.
   await db.schema
     .createTable("federation_activities")

@@ -6,11 +6,11 @@ import { createAchievementsService } from "./achievements/achievements.service.t
 import { achievementsPublicRoutes } from "./achievements/achievements-public.routes.ts";
 import { achievementsRoutes } from "./achievements/achievements.routes.ts";
 import { accountsRoutes } from "./accounts/accounts.routes.ts";
-import { createAccountsService } from "./accounts/accounts.service.ts";
+import { createAccountsService, type AccountsService } from "./accounts/accounts.service.ts";
 import { adminRoutes } from "./admin/admin.routes.ts";
 import { achievementsApiRoutes } from "./api/achievements.api.ts";
 import { createAchievementsApiService } from "./api/achievements-api.service.ts";
-import { createAuditService } from "./audit/audit.service.ts";
+import { createAuditService, type AuditService } from "./audit/audit.service.ts";
 import { backpackRoutes } from "./backpack/backpack.routes.ts";
 import { createBackpackService } from "./backpack/backpack.service.ts";
 import { findUserIdByVerifiedEmail, upsertEmail } from "./sso/sso.repository.ts";
@@ -32,7 +32,7 @@ import { catalogueRoutes } from "./catalogue/catalogue.routes.ts";
 import { createCatalogueService } from "./catalogue/catalogue.service.ts";
 import { frameworkLister } from "./catalogue/framework-choices.ts";
 import type { Config } from "./config/config.schema.ts";
-import { nodeUrls } from "./credentials/urls.ts";
+import { nodeUrls, type NodeUrls } from "./credentials/urls.ts";
 import type { Database } from "./db/database.ts";
 import { frameworksRoutes } from "./frameworks/frameworks.routes.ts";
 import { createFrameworksService, type FrameworksService } from "./frameworks/frameworks.service.ts";
@@ -54,10 +54,10 @@ import { securityHeaders } from "./http/security.ts";
 import { staticRoutes } from "./http/static.ts";
 import { issuersRoutes } from "./issuers/issuers.routes.ts";
 import { profileFacts } from "./issuers/issuer-profile.ts";
-import { createIssuersService } from "./issuers/issuers.service.ts";
+import { createIssuersService, type IssuersService } from "./issuers/issuers.service.ts";
 import { createKeyDocuments } from "./keys/key-documents.ts";
 import { keysRoutes } from "./keys/keys.routes.ts";
-import { createKeysService } from "./keys/keys.service.ts";
+import { createKeysService, type KeysService } from "./keys/keys.service.ts";
 import { createStatusListsService } from "./status-lists/status-lists.service.ts";
 import { createJobQueue, type JobQueue } from "./jobs/jobs.service.ts";
 import { createFederationServices, type FederationServices } from "./federation/federation-services.ts";
@@ -71,6 +71,7 @@ import { isoNow, systemClock, type Clock } from "./shared/clock.ts";
 import { err } from "./shared/result.ts";
 import { createTokensService } from "./tokens/tokens.service.ts";
 import { buildSsoService } from "./sso/create-sso.ts";
+import type { SsoService } from "./sso/sso.service.ts";
 import { ssoPaths } from "./sso/sso-setup.ts";
 import { ssoRoutes } from "./sso/sso.routes.ts";
 import { VERSION } from "./version.ts";
@@ -108,6 +109,56 @@ function createAwardServices(deps: Omit<Parameters<typeof createAwardListsServic
   return { awardLists, awardsApi: createAwardsApiService({ achievements: deps.achievements, awardLists, credentials: deps.credentials, urls: deps.urls }) };
 }
 
+/** The outbox (queue "mail") and members, whose invitations it sends. */
+function createMailAndMembers(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; jobs: JobQueue; accounts: AccountsService; issuers: IssuersService }) {
+  const { config, db } = d;
+  // Lookups take the caller's transaction (SQLite has one connection).
+  const mail = createMailService({
+    jobs: d.jobs, clock: d.clock, transport: createMailTransport(config.mail, config.production), origin: config.origin, from: config.mail.from,
+    secret: config.secret, defaultLocale: config.locale, localeOf: async (email, tx = db) => (await findUserByEmail(tx, email))?.locale,
+  });
+  const members = createMembersService({
+    db, clock: d.clock, audit: d.audit, accounts: d.accounts, issuers: d.issuers,
+    onInvited: async ({ invitation, token, issuer, actor }, tx) => {
+      const inviter = actor.userId ? await findUserById(tx, actor.userId) : undefined;
+      await mail.sendInvitation({
+        to: invitation.email, issuerName: issuer.name, role: invitation.role, acceptUrl: `${config.origin}/invitations/${token}`,
+        expiresAt: invitation.expires_at, inviterName: inviter?.display_name ?? null,
+      }, { dedupeKey: `invitation:${invitation.id}`, db: tx });
+    },
+  });
+  return { mail, members };
+}
+
+/** Key and profile documents, the offline document loader, status lists and issued credentials. */
+function createIssuing(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; urls: NodeUrls; keys: KeysService; issuers: IssuersService }) {
+  const { config, db, clock, urls, keys } = d;
+  const keyDocuments = createKeyDocuments({ origin: config.origin, urls, keys, findIssuer: d.issuers.findBySlug, profile: profileFacts });
+  const documentLoader = createDocumentLoader({ local: keyDocuments.resolve });
+  let credentials: CredentialsService;
+  const statusLists = createStatusListsService({ db, clock, urls, documentLoader, signingKey: keys.signingKey, setIndexes: (i, p) => credentials.statusIndexes(i, p) });
+  const suites = config.signing.ed25519Signature2020 ? (["eddsa-rdfc-2022", "Ed25519Signature2020"] as const) : (["eddsa-rdfc-2022"] as const);
+  credentials = createCredentialsService({
+    db, clock, audit: d.audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts,
+    sign: async (docs, key) => { const out = []; for (const doc of docs) out.push(await signCredential(doc, key, { documentLoader, suites: [...suites] })); return out; },
+  });
+  return { keyDocuments, documentLoader, statusLists, credentials };
+}
+
+/** The learners' backpack: their identifiers come from accounts and SSO, sign-in links go out by mail. */
+function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; accounts: AccountsService; credentials: CredentialsService; sso: SsoService; mail: MailService }) {
+  const { db, clock } = d;
+  return createBackpackService({
+    db, clock, audit: d.audit, accounts: d.accounts, credentials: d.credentials, origin: d.config.origin,
+    identities: {
+      identifiersOf: async (userId) => (await d.sso.identifiersOf(userId)).map((i) => i.value),
+      ownerOfVerifiedEmail: (email) => findUserIdByVerifiedEmail(db, email),
+      markEmailVerified: (userId, email) => upsertEmail(db, { email, user_id: userId, verified_at: isoNow(clock), source: "magic-link", created_at: isoNow(clock) }),
+    },
+    sendMagicLink: (to, signInUrl, expiresAt) => d.mail.sendMagicLink({ to, signInUrl, expiresAt }),
+  });
+}
+
 /** Builds every service of the node from its config and database (no HTTP). */
 export function createServices(deps: AppDeps) {
   const { config, db } = deps;
@@ -123,21 +174,7 @@ export function createServices(deps: AppDeps) {
   const issuers = createIssuersService({ db, clock, audit, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
   const tokens = createTokensService({ db, clock, audit });
   const jobs = createJobQueue({ db, postgres: deps.dialect === "postgres", clock, ...config.jobs });
-  // The outbox (queue "mail"); lookups take the caller's transaction (SQLite has one connection).
-  const mail = createMailService({
-    jobs, clock, transport: createMailTransport(config.mail, config.production), origin: config.origin, from: config.mail.from,
-    secret: config.secret, defaultLocale: config.locale, localeOf: async (email, tx = db) => (await findUserByEmail(tx, email))?.locale,
-  });
-  const members = createMembersService({
-    db, clock, audit, accounts, issuers,
-    onInvited: async ({ invitation, token, issuer, actor }, tx) => {
-      const inviter = actor.userId ? await findUserById(tx, actor.userId) : undefined;
-      await mail.sendInvitation({
-        to: invitation.email, issuerName: issuer.name, role: invitation.role, acceptUrl: `${config.origin}/invitations/${token}`,
-        expiresAt: invitation.expires_at, inviterName: inviter?.display_name ?? null,
-      }, { dedupeKey: `invitation:${invitation.id}`, db: tx });
-    },
-  });
+  const { mail, members } = createMailAndMembers({ config, db, clock, audit, jobs, accounts, issuers });
   // Templates check their framework references with the frameworks service, which is built
   // after them (it generates ladder templates): the closure reads it at call time.
   let frameworks: FrameworksService;
@@ -151,30 +188,14 @@ export function createServices(deps: AppDeps) {
   });
   const images = createImagesService({ db, clock, audit });
   frameworks = createFrameworksService({ db, clock, audit, achievements, origin: config.origin, countHolders: (ids) => credentials.countHolders(ids) });
-  federation = createFederationServices({ config, db, clock, audit, jobs, issuers, achievements, urls });
+  federation = createFederationServices({ config, db, clock, audit, jobs, issuers, achievements, urls, keys });
   const catalogue = createCatalogueService({ achievements, issuers, frameworks: frameworkLister(frameworks), partners: federation.sharing.catalogue });
   const achievementsApi = createAchievementsApiService({ achievements, issuers, urls: nodeUrls(config.origin) });
-  const keyDocuments = createKeyDocuments({ origin: config.origin, urls, keys, findIssuer: issuers.findBySlug, profile: profileFacts });
-  const documentLoader = createDocumentLoader({ local: keyDocuments.resolve });
-  let credentials: CredentialsService;
-  const statusLists = createStatusListsService({ db, clock, urls, documentLoader, signingKey: keys.signingKey, setIndexes: (i, p) => credentials.statusIndexes(i, p) });
-  const suites = config.signing.ed25519Signature2020 ? (["eddsa-rdfc-2022", "Ed25519Signature2020"] as const) : (["eddsa-rdfc-2022"] as const);
-  credentials = createCredentialsService({
-    db, clock, audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts,
-    sign: async (docs, key) => { const out = []; for (const d of docs) out.push(await signCredential(d, key, { documentLoader, suites: [...suites] })); return out; },
-  });
+  const { keyDocuments, documentLoader, statusLists, credentials } = createIssuing({ config, db, clock, audit, urls, keys, issuers });
   const { awardLists, awardsApi } = createAwardServices({ db, clock, audit, achievements, credentials, findIssuer: issuers.findById, jobs, urls, mail });
   const downloads = createDownloadsService({ credentials, achievements, images, issuers, urls });
   const sso = buildSsoService({ config, db, clock, audit, accounts, members, issuers, auth });
-  const backpack = createBackpackService({
-    db, clock, audit, accounts, credentials, origin: config.origin,
-    identities: {
-      identifiersOf: async (userId) => (await sso.identifiersOf(userId)).map((i) => i.value),
-      ownerOfVerifiedEmail: (email) => findUserIdByVerifiedEmail(db, email),
-      markEmailVerified: (userId, email) => upsertEmail(db, { email, user_id: userId, verified_at: isoNow(clock), source: "magic-link", created_at: isoNow(clock) }),
-    },
-    sendMagicLink: (to, signInUrl, expiresAt) => mail.sendMagicLink({ to, signInUrl, expiresAt }),
-  });
+  const backpack = createBackpack({ config, db, clock, audit, accounts, credentials, sso, mail });
   const verification = buildVerificationService({ config, clock, keyDocuments, credentials: () => credentials, issuers, statusLists });
   return { verification, clock, audit, accounts, auth, sso, backpack, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, downloads, federation, awardLists, awardsApi };
 }

@@ -93,9 +93,11 @@ export function createAwardsApiService(deps: AwardsApiDeps) {
 
     /** `GET /api/v1/jobs/{id}`: an issuing job of the token's issuer, with its list's counts. */
     async job(issuerId: string, jobId: string) {
-      const list = await awardLists.findByJob(jobId);
-      const job = list && list.issuer_id === issuerId ? await awardLists.job(jobId) : undefined;
-      if (!list || !job) return err({ kind: "not-found" } as AwardsApiFailure);
+      // The job before its list: the handler marks the list issued before the job done, so a job
+      // read as done always comes with its final list (the other order can pair "done" with "issuing").
+      const job = await awardLists.job(jobId);
+      const list = job ? await awardLists.findByJob(jobId) : undefined;
+      if (!list || !job || list.issuer_id !== issuerId) return err({ kind: "not-found" } as AwardsApiFailure);
       return ok({ job, list, counts: await awardLists.counts(list.id) });
     },
 

@@ -12,6 +12,14 @@ import { createActorKeys } from "./actor-keys.ts";
 import { createFederationNode } from "./federation.ts";
 import { createFederationService } from "./federation.service.ts";
 import { createNetwork } from "./network.ts";
+import { createDocumentLoader } from "../credentials/document-loader.ts";
+import { verifyProofs } from "../credentials/proof-verification.ts";
+import { signCredential } from "../credentials/signing.ts";
+import { profileFacts } from "../issuers/issuer-profile.ts";
+import { createKeyDocuments } from "../keys/key-documents.ts";
+import type { KeysService } from "../keys/keys.service.ts";
+import { createRemoteFetch } from "../verification/remote-fetch.ts";
+import { createEndorsementsService } from "./endorsements.service.ts";
 import { createReuseService } from "./reuse.service.ts";
 import { createSharingService } from "./sharing.service.ts";
 
@@ -24,6 +32,8 @@ export interface FederationServicesDeps {
   issuers: IssuersService;
   achievements: AchievementsService;
   urls: NodeUrls;
+  /** OB signing keys: endorsements are signed with the endorser's OB issuer key. */
+  keys: KeysService;
 }
 
 /** The federation feature for the composition root: partner rules, catalogue sharing, Fedify (null when disabled). */
@@ -37,14 +47,34 @@ export function createFederationServices(d: FederationServicesDeps) {
   const sharing = createSharingService({ db, clock, jobs: d.jobs, achievements: d.achievements, issuers: d.issuers, urls: d.urls, origin: config.origin });
   const actorKeys = createActorKeys({ db, clock, secret: config.secret });
   const reuse = createReuseService({ db, clock, achievements: d.achievements, urls: d.urls, network });
+  const documentLoader = credentialLoader(d);
+  const endorsements = createEndorsementsService({
+    db, clock, audit: d.audit, urls: d.urls, origin: config.origin, network, achievements: d.achievements,
+    sign: async (doc, issuer) => signCredential(doc, await d.keys.signingKey(issuer), { documentLoader }),
+    verify: (vc) => verifyProofs(vc, documentLoader),
+  });
   if (config.federation.enabled) {
     federation = createFederationNode({
       db, clock, jobs: d.jobs, origin: config.origin, allowPrivateAddress: config.federation.allowPrivateAddress, version: VERSION,
-      issuers: d.issuers, achievements: d.achievements, partners, sharing, reuse, actorKeys,
+      issuers: d.issuers, achievements: d.achievements, partners, sharing, reuse, endorsements, actorKeys,
     });
   }
   const publisher: AchievementPublisher | undefined = federation ? sharing.publisher : undefined;
-  return { federation, partners, sharing, reuse, actorKeys, publisher };
+  return { federation, partners, sharing, reuse, endorsements, actorKeys, publisher };
+}
+
+// Our own key documents in-process; partners' (their OB keys and Profiles) over HTTP, asking for
+// plain JSON-LD so that their issuer URL answers with the OB Profile, not the ActivityPub actor.
+function credentialLoader(d: FederationServicesDeps) {
+  const own = createKeyDocuments({ origin: d.config.origin, urls: d.urls, keys: d.keys, findIssuer: d.issuers.findBySlug, profile: profileFacts });
+  const remote = createRemoteFetch({ allowPrivateAddress: d.config.federation.allowPrivateAddress, timeoutMs: 10_000, maxBytes: 256 * 1024 });
+  return createDocumentLoader({
+    local: own.resolve,
+    remote: async (url) => {
+      const got = await remote.getJson(url);
+      return got.ok ? got.value.json : null;
+    },
+  });
 }
 
 function failDisabled(): never {

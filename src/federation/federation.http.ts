@@ -14,11 +14,11 @@ import { federationRoutes } from "./federation.routes.ts";
 export function federationHttp(d: {
   services: FederationServices; render: Render; guards: Guards; issuers: IssuersService; members: MembersService; tokens: TokensService; origin: string;
 }) {
-  const { federation, partners, sharing, reuse } = d.services;
+  const { federation, partners, sharing, reuse, endorsements } = d.services;
   // Disabled: nothing answers ActivityPub requests; partner pages still show what was received.
   const middlewares: MiddlewareHandler[] = federation ? federationMiddlewares(federation, partners) : [async (_c, next) => next()];
   const routes = new Hono<AppEnv>();
-  routes.route("/", federationRoutes({ render: d.render, guards: d.guards, partners, sharing, reuse, issuers: d.issuers, members: d.members, origin: d.origin }));
+  routes.route("/", federationRoutes({ render: d.render, guards: d.guards, partners, sharing, reuse, endorsements, issuers: d.issuers, members: d.members, origin: d.origin }));
   routes.route("/", federationApiRoutes({ partners, issuers: d.issuers, tokens: d.tokens }));
   return { middlewares, routes };
 }

@@ -9,6 +9,7 @@ import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { MembersService } from "../members/members.service.ts";
 import type { FieldErrors } from "../shared/result.ts";
 import type { FederationService } from "./federation.service.ts";
+import type { EndorsementsService } from "./endorsements.service.ts";
 import type { ReuseService } from "./reuse.service.ts";
 import type { SharingService } from "./sharing.service.ts";
 
@@ -16,6 +17,7 @@ export interface FederationRoutesDeps {
   partners: FederationService;
   sharing: SharingService;
   reuse: ReuseService;
+  endorsements: EndorsementsService;
   issuers: IssuersService;
   members: MembersService;
   render: Render;
@@ -83,14 +85,24 @@ export function federationRoutes(d: FederationRoutesDeps) {
     return panel(c, { notice: { key: "federation.notice.unblocked", params: { domain } } });
   });
 
-  // The spaces where the signed-in person may create templates (targets of "reuse this template").
-  async function reuseTargets(c: Context<AppEnv>) {
+  // The spaces where the signed-in person holds a role ("creator" may reuse, "admin" may endorse).
+  async function spacesWith(c: Context<AppEnv>, role: "creator" | "admin") {
     const user = c.get("user");
     if (!user) return [];
     const tree = await d.issuers.tree();
-    const allowed = await Promise.all(tree.map(async (n) => ((await d.members.rolesOf(user, n.issuer)).has("creator") ? n.issuer : null)));
+    const allowed = await Promise.all(tree.map(async (n) => ((await d.members.rolesOf(user, n.issuer)).has(role) ? n.issuer : null)));
     return allowed.filter((i) => i !== null).map((i) => ({ value: i.slug, label: i.name }));
   }
+
+  app.post("/catalogue/partners/:id/endorse", d.guards.requireUser, async (c) => {
+    const { issuer: slug = "", comment = "" } = await formFields(c);
+    const issuer = await d.issuers.findBySlug(slug);
+    if (!issuer || !(await d.members.rolesOf(c.get("user"), issuer)).has("admin")) return errorResponse(c, d.render, 403, "403");
+    const done = await d.endorsements.endorse(c.get("actor"), issuer, c.req.param("id"), comment);
+    if (!done.ok && done.error === "not-found") return errorResponse(c, d.render, 404, "404");
+    if (!done.ok) return partnerTemplate(c, { endorseError: "federation.endorse.commentError", comment }, 422);
+    return c.redirect(`/catalogue/partners/${c.req.param("id")}`, 303);
+  });
 
   app.post("/catalogue/partners/:id/reuse", d.guards.requireUser, async (c) => {
     const { issuer: slug = "" } = await formFields(c);
@@ -101,23 +113,28 @@ export function federationRoutes(d: FederationRoutesDeps) {
     return c.redirect(`/achievements/${done.value.row.id}/edit`, 303);
   });
 
-  // Who reused one of our templates; loaded into the template page by htmx (a plain page without it).
-  app.get("/achievements/:id/reuses", async (c) => {
-    const reuses = await d.reuse.reusesOf(c.req.param("id"));
-    return d.render(c, isHtmx(c) ? "partials/federation/reuses" : "pages/federation/reuses", { id: c.req.param("id"), reuses });
+  // Partners around one of our templates (reuses, verified endorsements); loaded into the template
+  // page by htmx, a plain page without it.
+  app.get("/achievements/:id/partners", async (c) => {
+    const id = c.req.param("id");
+    const [reuses, endorsements] = await Promise.all([d.reuse.reusesOf(id), d.endorsements.receivedFor(id)]);
+    return d.render(c, isHtmx(c) ? "partials/federation/achievement-partners" : "pages/federation/achievement-partners", { id, reuses, endorsements });
   });
 
   // A partner's template, as received: its origin, version and the OB 3.0 JSON it was sent with.
-  app.get("/catalogue/partners/:id", async (c) => {
-    const view = await d.sharing.view(c.req.param("id"));
+  async function partnerTemplate(c: Context<AppEnv>, extra: Record<string, unknown> = {}, status: 200 | 422 = 200) {
+    const view = await d.sharing.view(c.req.param("id") ?? "");
     if (!view) return errorResponse(c, d.render, 404, "404");
     const criteria = (view.ob.criteria ?? {}) as { narrative?: unknown; id?: unknown };
+    const [reuseTargets, endorseTargets, given] = await Promise.all([spacesWith(c, "creator"), spacesWith(c, "admin"), d.endorsements.givenTo(view.row.ob_id)]);
     return d.render(c, "pages/federation/template", {
       ...view, criteriaHtml: typeof criteria.narrative === "string" ? renderMarkdown(criteria.narrative) : "",
       criteriaUrl: typeof criteria.id === "string" && /^https?:\/\//.test(criteria.id) ? criteria.id : null,
       originalUrl: /^https?:\/\//.test(view.row.ob_id) ? view.row.ob_id : null,
-      reuseTargets: await reuseTargets(c),
-    });
-  });
+      reuseTargets, endorseTargets, given, ...extra,
+    }, status);
+  }
+
+  app.get("/catalogue/partners/:id", (c) => partnerTemplate(c));
   return app;
 }

@@ -32,6 +32,8 @@ export interface FederationNetwork {
   sendReject(issuerSlug: string, remote: RemoteActor, followId: string): Promise<void>;
   /** Tells an origin that we reused its template (Announce of its Document). */
   sendAnnounce(issuerSlug: string, remote: RemoteActor, objectId: string, activityId: string): Promise<void>;
+  /** Delivers a signed credential (an endorsement) replying to `inReplyTo`, to its owner and our followers. */
+  sendEndorsement(issuerSlug: string, owner: RemoteActor, doc: { apId: string; activityId: string; content: string; inReplyTo: string; name: string }): Promise<void>;
 }
 
 export type FollowError = "not-found" | "self" | "local" | "blocked";

@@ -91,6 +91,19 @@ export interface TemplateReusesTable {
   received_at: string;
 }
 
+export interface EndorsementsTable {
+  id: string;
+  direction: string; // "given" | "received"
+  issuer_id: string | null;
+  actor_id: string;
+  achievement_id: string | null;
+  subject_id: string;
+  ap_id: string;
+  comment: string;
+  vc_json: string;
+  created_at: string;
+}
+
 /** The federation part of the schema. */
 export interface FederationTables {
   fedify_kv: FedifyKvTable;
@@ -102,7 +115,10 @@ export interface FederationTables {
   blocked_domains: BlockedDomainsTable;
   federation_activities: FederationActivitiesTable;
   template_reuses: TemplateReusesTable;
+  endorsements: EndorsementsTable;
 }
+
+export type EndorsementRow = Selectable<EndorsementsTable>;
 
 export type ActorKeyRow = Selectable<ActorKeysTable>;
 export type FollowRow = Selectable<FederationFollowsTable>;

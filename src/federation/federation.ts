@@ -15,6 +15,7 @@ import { fedifyBridge, inboxGuard, wantsActivityStreams } from "./fedify-hono.ts
 import type { FederationService } from "./federation.service.ts";
 import { registerInbox } from "./inbox.ts";
 import type { ReuseService } from "./reuse.service.ts";
+import type { EndorsementsService } from "./endorsements.service.ts";
 import { KyselyKvStore } from "./kv-store.ts";
 import { JobsMessageQueue } from "./message-queue.ts";
 import { BACKFILL_QUEUE, PUBLISH_QUEUE, type SharingService } from "./sharing.service.ts";
@@ -32,6 +33,7 @@ export interface FederationNodeDeps {
   partners: FederationService;
   sharing: SharingService;
   reuse: ReuseService;
+  endorsements: EndorsementsService;
   actorKeys: ActorKeys;
 }
 
@@ -51,7 +53,7 @@ export function createFederationNode(d: FederationNodeDeps): Federation<void> {
   });
   registerActors(federation, d);
   registerInbox(federation, {
-    issuers: d.issuers, partners: d.partners, sharing: d.sharing, reuse: d.reuse,
+    issuers: d.issuers, partners: d.partners, sharing: d.sharing, reuse: d.reuse, endorsements: d.endorsements,
     onAccepted: async (actorId) => {
       await d.jobs.enqueue(BACKFILL_QUEUE, { actorId });
       d.jobs.wake();

@@ -6,6 +6,7 @@ import { Accept, Announce, Create, Delete, Document, Follow, Reject, Undo, Updat
 import { getLogger } from "@logtape/logtape";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import { NODE_ACTOR } from "./actors.ts";
+import type { EndorsementsService } from "./endorsements.service.ts";
 import type { FederationService } from "./federation.service.ts";
 import type { ReuseService } from "./reuse.service.ts";
 import type { SharingService } from "./sharing.service.ts";
@@ -18,6 +19,7 @@ export interface InboxDeps {
   partners: FederationService;
   sharing: SharingService;
   reuse: ReuseService;
+  endorsements: EndorsementsService;
   /** A partner accepted our Follow: its published templates are fetched from its outbox. */
   onAccepted: (actorId: string) => Promise<void>;
 }
@@ -83,6 +85,10 @@ async function onTemplate(ctx: Ctx, activity: Create | Update, d: InboxDeps): Pr
   // An object on another origin than the activity is re-fetched from its own origin (crossOrigin: "ignore").
   const object = await activity.getObject(ctx);
   if (!(object instanceof Document)) return "ignored:type";
-  const outcome = await d.sharing.receive(activity.actorId!.href, fromDocument(object));
+  const doc = fromDocument(object);
+  // A Document replying to a template carries an endorsement; otherwise it is a template.
+  const outcome = doc.inReplyTo
+    ? await d.endorsements.receive(activity.actorId!.href, doc)
+    : await d.sharing.receive(activity.actorId!.href, doc);
   return outcome.ok ? outcome.value : `dropped:${outcome.error}`;
 }

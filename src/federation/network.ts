@@ -5,7 +5,7 @@ import { Accept, Announce, Follow, Reject, Undo, type Object as APObject } from 
 import { getLogger } from "@logtape/logtape";
 import { newId } from "../shared/tokens.ts";
 import type { FederationNetwork, RemoteActor } from "./federation.service.ts";
-import { toRecipient, toRemoteActor } from "./vocab.ts";
+import { toEndorsementCreate, toRecipient, toRemoteActor } from "./vocab.ts";
 
 const log = getLogger(["francebadge", "federation"]);
 
@@ -76,6 +76,13 @@ export function createNetwork(deps: NetworkDeps): FederationNetwork {
     async sendAnnounce(slug, remote, objectId, activityId) {
       const announce = new Announce({ id: new URL(activityId), actor: actorUri(slug), object: new URL(objectId), to: new URL(remote.id) });
       await ctx().sendActivity({ identifier: slug }, toRecipient(remote), announce);
+    },
+
+    async sendEndorsement(slug, owner, doc) {
+      const c = ctx();
+      const create = toEndorsementCreate(c, slug, new URL(owner.id), doc);
+      await c.sendActivity({ identifier: slug }, toRecipient(owner), create);
+      await c.sendActivity({ identifier: slug }, "followers", create, { preferSharedInbox: true, excludeBaseUris: [new URL(owner.id)] });
     },
   };
 }

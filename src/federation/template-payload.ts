@@ -17,6 +17,8 @@ export interface IncomingDocument {
   attributedTo: string | null;
   mediaType: string | null;
   content: string | null;
+  /** Set on endorsements: the template Document they are about. */
+  inReplyTo?: string | null;
 }
 
 /** Why an incoming template was dropped (logged, and recorded with the activity). */

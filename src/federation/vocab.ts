@@ -50,11 +50,22 @@ export function toTemplateActivity(ctx: Context<void>, t: OutgoingTemplate): Cre
   return t.kind === "create" ? new Create({ ...common, object }) : new Update({ ...common, object });
 }
 
+/** The Create of a Document carrying a signed endorsement, replying to the endorsed template. */
+export function toEndorsementCreate(ctx: Context<void>, slug: string, owner: URL, d: { apId: string; activityId: string; content: string; inReplyTo: string; name: string }): Create {
+  const actor = ctx.getActorUri(slug);
+  const object = new Document({
+    id: new URL(d.apId), attribution: actor, name: d.name, mediaType: TEMPLATE_MEDIA_TYPE, content: d.content,
+    replyTarget: new URL(d.inReplyTo), to: owner, ccs: [ctx.getFollowersUri(slug), PUBLIC_COLLECTION],
+  });
+  return new Create({ id: new URL(d.activityId), actor, object, to: owner, ccs: [ctx.getFollowersUri(slug), PUBLIC_COLLECTION] });
+}
+
 /** The parts of an incoming Document the receiving checks read. */
 export function fromDocument(doc: Document): IncomingDocument {
   const content = doc.content;
   return {
     id: doc.id?.href ?? null, attributedTo: doc.attributionId?.href ?? null, mediaType: doc.mediaType,
     content: typeof content === "string" ? content : content === null ? null : content.toString(),
+    inReplyTo: doc.replyTargetId?.href ?? null,
   };
 }

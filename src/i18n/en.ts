@@ -90,7 +90,7 @@ export const en: Record<MessageKey, string> = {
   "members.submit": "Add",
   "members.added": "{email} now has the role “{role}”.",
   "members.already": "{email} already had this role.",
-  "members.invited": "Invitation stored for {email}. It will be sent by e-mail; meanwhile, pass on this link:",
+  "members.invited": "Invitation sent by e-mail to {email}. You can also pass on this link:",
   "members.invitations": "Pending invitations",
   "members.noInvitations": "No pending invitation.",
   "members.expires": "expires on {date}",

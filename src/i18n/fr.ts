@@ -88,7 +88,7 @@ export const fr = {
   "members.submit": "Ajouter",
   "members.added": "{email} a maintenant le rôle « {role} ».",
   "members.already": "{email} avait déjà ce rôle.",
-  "members.invited": "Invitation enregistrée pour {email}. Elle sera envoyée par e-mail ; en attendant, transmettez ce lien :",
+  "members.invited": "Invitation envoyée par e-mail à {email}. Vous pouvez aussi lui transmettre ce lien :",
   "members.invitations": "Invitations en attente",
   "members.noInvitations": "Aucune invitation en attente.",
   "members.expires": "expire le {date}",

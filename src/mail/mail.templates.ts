@@ -112,7 +112,7 @@ export interface AwardNotificationInput {
   issuerName: string;
   /** Where the learner sees (and later claims) the badge. */
   claimUrl: string;
-  /** A PNG of the badge, shown above the message (alt text: the badge's name). */
+  /** An http(s) URL of the badge's PNG, shown above the message (alt text: the badge's name). */
   imageUrl?: string | null;
   /** The template's own subject and message (in this locale); the defaults otherwise. */
   custom?: AwardTexts | null;
@@ -126,7 +126,9 @@ export function awardNotificationMail(input: AwardNotificationInput, origin: str
   const message = (input.custom?.message?.trim() || defaults.message).replace(/\r\n?/g, "\n");
   const subject = oneLine(fill(subjectTemplate, values));
   return render("award-notification", input.locale, origin, subject, {
-    badge: input.badgeName, issuer: input.issuerName, claimUrl: input.claimUrl, imageUrl: input.imageUrl ?? null,
+    badge: input.badgeName, issuer: input.issuerName, claimUrl: input.claimUrl,
+    // Only a web address: a data: URI would copy the whole image into every queued message.
+    imageUrl: /^https?:\/\//.test(input.imageUrl ?? "") ? input.imageUrl : null,
     messageText: fill(message, values), messageHtml: messageHtml(message, values),
   });
 }

@@ -28,6 +28,8 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 const OB3_KEYWORD = "openbadgecredential";
 const OB2_KEYWORD = "openbadges";
 const OB3_NS = "https://purl.imsglobal.org/ob/v3p0";
+// A compressed text chunk may not inflate past this (a few KB of deflate can expand to gigabytes).
+const MAX_TEXT = 8 * 1024 * 1024;
 const OB2_NS = "http://openbadges.org";
 
 /** True when the bytes start with the PNG signature. */
@@ -52,13 +54,13 @@ function readTextChunk(type: string, data: Buffer): TextChunk | null {
   if (keyword !== OB3_KEYWORD && keyword !== OB2_KEYWORD) return null;
   try {
     if (type === "tEXt") return { type, keyword, text: data.toString("latin1", nul + 1) };
-    if (type === "zTXt") return { type, keyword, text: inflateSync(data.subarray(nul + 2)).toString("latin1") };
+    if (type === "zTXt") return { type, keyword, text: inflateSync(data.subarray(nul + 2), { maxOutputLength: MAX_TEXT }).toString("latin1") };
     const compressed = data[nul + 1] === 1;
     const langEnd = data.indexOf(0, nul + 3);
     const transEnd = langEnd < 0 ? -1 : data.indexOf(0, langEnd + 1);
     if (transEnd < 0) return { type, keyword, text: null };
     const raw = data.subarray(transEnd + 1);
-    return { type, keyword, text: (compressed ? inflateSync(raw) : raw).toString("utf8") };
+    return { type, keyword, text: (compressed ? inflateSync(raw, { maxOutputLength: MAX_TEXT }) : raw).toString("utf8") };
   } catch {
     return { type, keyword, text: null };
   }

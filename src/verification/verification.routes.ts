@@ -36,7 +36,7 @@ export function verificationRoutes(d: VerificationRoutesDeps) {
   function page(c: Context<AppEnv>, data: { fields?: Record<string, string>; result?: ReturnType<typeof resultView>; error?: string; errorParams?: Record<string, string | number> }, status: 200 | 413 | 422 | 429 = 200) {
     // htmx swaps 2xx and 422 only (layouts/base.eta): its errors come back as 422 so they show.
     if (isHtmx(c)) return d.render(c, "partials/verification/result", data, status === 200 ? 200 : 422);
-    return d.render(c, "pages/verification/index", { fields: {}, ...data }, status);
+    return d.render(c, "pages/verification/index", { fields: {}, maxMb: mb, ...data }, status);
   }
 
   function limited(c: Context<AppEnv>, fields: Record<string, string> = {}) {

@@ -104,7 +104,7 @@ describe.skipIf(!chromiumPath)("foundation, in a real browser with JavaScript", 
     await link.waitFor();
     invitationLink = await link.inputValue();
     expect(invitationLink).toMatch(new RegExp(`^${node.url}/invitations/[\\w-]+$`));
-    await expect(panel.getByRole("status").textContent()).resolves.toContain("Invitation enregistrée pour nadia@centrale.example");
+    await expect(panel.getByRole("status").textContent()).resolves.toContain("Invitation envoyée par e-mail à nadia@centrale.example");
     await expect(panel.locator("ul.invitations").textContent()).resolves.toContain("nadia@centrale.example — proposition d'attributions");
     expect(await sameDocument(page)).toBe(true);
     expect(page.url()).toBe(`${node.url}/issuers/centrale/members`);

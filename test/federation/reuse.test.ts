@@ -1,4 +1,5 @@
 // Scope 4: reuse with attribution between two real nodes.
+import { signRequest } from "@fedify/fedify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
@@ -51,10 +52,10 @@ describe("reuse with attribution", () => {
 
     // The origin heard of it (Announce) and names the reusing institution on its template page.
     await waitFor(() => a.database.db.selectFrom("template_reuses").selectAll().where("achievement_id", "=", defined.value.row.id).executeTakeFirst(), 20_000, "Announce");
-    const fragment = await fetch(`${a.url}/achievements/${defined.value.row.id}/reuses`, { headers: { "HX-Request": "true" } });
+    const fragment = await fetch(`${a.url}/achievements/${defined.value.row.id}/partners`, { headers: { "HX-Request": "true" } });
     expect(await fragment.text()).toContain("Réutilisé par 1 établissement : Université B");
     const templatePage = await (await fetch(`${a.url}/achievements/${defined.value.row.id}`, { headers: { Accept: "text/html" } })).text();
-    expect(templatePage).toContain(`hx-get="/achievements/${defined.value.row.id}/reuses"`);
+    expect(templatePage).toContain(`hx-get="/achievements/${defined.value.row.id}/partners"`);
 
     // Published, the copy travels with creator = A; A confirms the credit since the original is its own.
     await b.services.achievements.publish(systemActor, draftId);
@@ -71,5 +72,41 @@ describe("reuse with attribution", () => {
     const any = await b.database.db.selectFrom("remote_templates").select("id").executeTakeFirstOrThrow();
     const res = await viewer.submit(`/catalogue/partners/${any.id}/reuse`, { issuer: "univ-b" });
     expect(res.status).toBe(403);
+  });
+});
+
+describe("endorsements", () => {
+  it("delivers a signed EndorsementCredential that the owner verifies and shows; a forged one is dropped", async () => {
+    const defined = await a.services.achievements.define(systemActor, univA, { name: "Éco-conception", description: "Numérique responsable", criteria: { narrative: "Projet noté." } }, { publish: true });
+    if (!defined.ok) throw new Error("define");
+    const obId = `${a.url}/achievements/${defined.value.row.id}`;
+    const copy = await waitFor(() => b.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", obId).executeTakeFirst(), 20_000, "Create");
+
+    const admin = await b.signIn("admin@b.test", { nodeAdmin: true });
+    const res = await admin.submit(`/catalogue/partners/${copy.id}/endorse`, { issuer: "univ-b", comment: "Un modèle exemplaire." });
+    expect(res.status).toBe(303);
+    const given = await b.database.db.selectFrom("endorsements").selectAll().where("direction", "=", "given").executeTakeFirstOrThrow();
+    const vc = JSON.parse(given.vc_json) as Record<string, any>;
+    expect(vc.type).toEqual(["VerifiableCredential", "EndorsementCredential"]);
+    expect(vc.issuer.id).toBe(`${b.url}/issuers/univ-b`);
+    expect(vc.credentialSubject).toEqual({ id: obId, type: ["EndorsementSubject"], endorsementComment: "Un modèle exemplaire." });
+    expect(vc.proof[0]).toMatchObject({ type: "DataIntegrityProof", cryptosuite: "eddsa-rdfc-2022", verificationMethod: `${b.url}/issuers/univ-b/keys/1` });
+
+    const received = await waitFor(() => a.database.db.selectFrom("endorsements").selectAll().where("direction", "=", "received").executeTakeFirst(), 20_000, "endorsement received");
+    expect(received).toMatchObject({ achievement_id: defined.value.row.id, actor_id: `${b.url}/issuers/univ-b`, comment: "Un modèle exemplaire." });
+    const fragment = await (await fetch(`${a.url}/achievements/${defined.value.row.id}/partners`, { headers: { "HX-Request": "true" } })).text();
+    expect(fragment).toContain("Un modèle exemplaire.");
+    expect(fragment).toContain("signature vérifiée");
+
+    // The same credential with its comment changed: the proof no longer holds.
+    const forged = { ...vc, credentialSubject: { ...vc.credentialSubject, endorsementComment: "Modèle médiocre." } };
+    const apId = `${b.url}/ap/endorsements/forged`;
+    const actor = `${b.url}/issuers/univ-b`;
+    const body = JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${apId}#create`, type: "Create", actor, object: { id: apId, type: "Document", attributedTo: actor, mediaType: "application/ld+json", content: JSON.stringify(forged), inReplyTo: `${a.url}/ap/achievements/${defined.value.row.id}` } });
+    const [rsa] = await b.services.federation.actorKeys.pairs(univB.id);
+    const signed = await signRequest(new Request(`${a.url}/inbox`, { method: "POST", headers: { "Content-Type": "application/activity+json" }, body }), rsa!.privateKey, new URL(`${actor}#main-key`));
+    expect((await fetch(signed)).status).toBe(202);
+    expect((await a.services.federation.partners.findProcessed(`${apId}#create`))?.outcome).toBe("dropped:proof");
+    expect(await a.database.db.selectFrom("endorsements").select("id").where("ap_id", "=", apId).executeTakeFirst()).toBeUndefined();
   });
 });

@@ -64,7 +64,7 @@ describe("members and invitations of an issuer space", () => {
     const res = await boss.submit("/issuers/alpha/members", { email: "dora@elsewhere.example", role: "jury" });
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(body).toContain("Invitation enregistrée pour dora@elsewhere.example.");
+    expect(body).toContain("Invitation envoyée par e-mail à dora@elsewhere.example.");
     const path = invitationPath(body);
     expect(path).toMatch(/^\/invitations\/[A-Za-z0-9_-]{40,}$/);
     expect(await node.services.accounts.findByEmail("dora@elsewhere.example")).toBeUndefined();

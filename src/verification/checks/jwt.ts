@@ -82,8 +82,9 @@ async function findKey(header: Record<string, any>, source: DocumentSource): Pro
     return key ? { ok: true, key, embedded: false } : { ok: false, message: { key: "verification.key.unsupportedKey", params: { vm: kid } } };
   }
   const url = kid.startsWith("did:web:") ? didWebUrl(kid.split("#")[0]!) : kid.split("#")[0]!;
-  const got = url ? await source.json(url) : null;
-  if (!got?.ok) return { ok: false, message: { key: "verification.key.unreachable", params: { vm: kid }, ...(got && !got.ok ? { cause: fetchProblem(got.error) } : {}) } };
+  if (!url) return { ok: false, message: { key: "verification.key.badDid", params: { vm: kid } } };
+  const got = await source.json(url);
+  if (!got.ok) return { ok: false, message: { key: "verification.key.unreachable", params: { vm: kid }, cause: fetchProblem(got.error) } };
   const doc = asObject(got.value.json);
   const key = doc ? jwkIn(doc, kid) : null;
   return key ? { ok: true, key, embedded: false } : { ok: false, message: { key: "verification.key.notKey", params: { vm: kid } } };

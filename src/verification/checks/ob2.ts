@@ -92,8 +92,10 @@ async function checkBadgeAndIssuer(a: Record<string, any>, source: DocumentSourc
     const message = issuer.problem ? { key: "verification.ob2.issuerUnreachable", params: { url }, cause: issuer.problem } : { key: "verification.ob2.notIssuer", params: { url } };
     return { badge: badge.doc, issuer: null, lines: [badgeLine, { check: "issuer" as const, status: "fail" as const, message }] };
   }
-  const issuerLine = hosted && !originAllowed(String(a.id), issuer.doc)
-    ? line("issuer", "fail", "verification.ob2.originMismatch", { url: String(a.id), issuer: String(issuer.doc.id) })
+  // Hosted: the assertion and a hosted BadgeClass must live where the issuer's policy allows.
+  const outside = hosted ? [String(a.id), ...(typeof a.badge === "string" ? [a.badge] : [])].find((u) => !originAllowed(u, issuer.doc!)) : undefined;
+  const issuerLine = outside
+    ? line("issuer", "fail", "verification.ob2.originMismatch", { url: outside, issuer: String(issuer.doc.id) })
     : line("issuer", "pass", "verification.ob2.issuer", { name: String(issuer.doc.name), issuer: String(issuer.doc.id ?? "") });
   return { badge: badge.doc, issuer: issuer.doc, lines: [badgeLine, issuerLine] };
 }
