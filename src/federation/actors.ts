@@ -55,8 +55,7 @@ export function registerActors(federation: Federation<void>, d: ActorsDeps): voi
       }
       const issuer = await issuerOf(identifier);
       if (!issuer) return null;
-      const policy = (await d.partners.overview(issuer)).policy;
-      return organization(ctx, issuer, keys, policy === "manual");
+      return organization(ctx, issuer, keys, (await d.partners.policyOf(issuer.id)) === "manual");
     })
     .mapHandle(async (ctx, username) => (username === ctx.hostname ? NODE_ACTOR : (await d.issuers.findBySlug(username)) ? username : null))
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
@@ -107,7 +106,8 @@ export function registerActors(federation: Federation<void>, d: ActorsDeps): voi
   });
 }
 
-// The outbox lists the Create of every published template, so a new partner can fill its catalogue.
+// The outbox lists a Create for every template published now (not a history), so a new partner
+// can fill its catalogue from it.
 function registerOutbox(federation: Federation<void>, d: ActorsDeps, issuerOf: (id: string) => Promise<IssuerRow | undefined>): void {
   federation
     .setOutboxDispatcher("/issuers/{identifier}/outbox", async (ctx, identifier, cursor) => {

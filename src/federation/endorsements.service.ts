@@ -23,7 +23,7 @@ export type CredentialSigner = (doc: Record<string, unknown>, issuer: IssuerRow)
 /** Verifies a credential's proofs against its issuer's published keys (credentials/proof-verification.ts). */
 export type ProofVerifier = (vc: object) => Promise<{ verified: boolean; error?: string }>;
 
-export type EndorsementDrop = "media-type" | "too-large" | "invalid-json" | "not-endorsement" | "issuer" | "origin" | "not-ours" | "proof";
+export type EndorsementDrop = "media-type" | "too-large" | "invalid-json" | "not-endorsement" | "issuer" | "origin" | "not-ours" | "blocked" | "proof";
 
 const originOf = (url: string | null | undefined) => {
   try { return url ? new URL(url).origin : null; } catch { return null; }
@@ -59,6 +59,7 @@ export function createEndorsementsService(deps: {
     const subjectId = typeof subject.id === "string" && subject.id.startsWith(base) ? subject.id.slice(base.length) : null;
     const a = subjectId ? await deps.achievements.load(subjectId) : null;
     if (!a || a.row.status === "draft") return err("not-ours");
+    if (await repo.isBlockedFor(db, a.row.issuer_id, new URL(senderId).host)) return err("blocked");
     const proof = await deps.verify(vc);
     if (!proof.verified) {
       log.info("Endorsement from {sender} failed verification: {error}", { sender: senderId, error: proof.error });

@@ -83,6 +83,13 @@ export async function countFollows(db: Db, issuerId: string, direction: string, 
   return Number(row?.n ?? 0);
 }
 
+/** Ends every "they follow us" relation of some actors (their inbox is gone: 404/410). */
+export async function deleteFollowersByActors(db: Db, actorIds: string[]): Promise<number> {
+  if (!actorIds.length) return 0;
+  const res = await db.deleteFrom("federation_follows").where("direction", "=", "follower").where("actor_id", "in", actorIds).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
 /** True when some local issuer follows this remote actor and was accepted. */
 export async function isFollowedLocally(db: Db, actorId: string): Promise<boolean> {
   const row = await db.selectFrom("federation_follows").select("id")
@@ -168,7 +175,7 @@ export async function insertProcessedActivity(db: Db, row: { id: string; actor_i
   await db.insertInto("federation_activities").values(row).onConflict((oc) => oc.column("id").doNothing()).execute();
 }
 
-/** How many times an activity id was recorded (0 or 1; for tests and the admin page). */
+/** The record of a handled activity (its outcome), if any. */
 export async function findProcessedActivity(db: Db, id: string) {
   return db.selectFrom("federation_activities").selectAll().where("id", "=", id).executeTakeFirst();
 }

@@ -46,7 +46,8 @@ export function domainOf(value: string): string | null {
   try {
     if (/^https?:\/\//.test(text)) return new URL(text).host;
     const host = text.replace(/^acct:/, "").replace(/^@/, "").split("@").pop()!;
-    return /^[a-z0-9.-]+(:\d{1,5})?$/.test(host) && host.includes(".") || /^localhost(:\d+)?$/.test(host) ? host : null;
+    const named = /^[a-z0-9.-]+(:\d{1,5})?$/.test(host) && host.includes(".");
+    return named || /^localhost(:\d+)?$/.test(host) ? host : null;
   } catch {
     return null;
   }
@@ -103,6 +104,7 @@ export function createFederationService(deps: {
     followers: (issuerId: string) => repo.listFollows(db, issuerId, "follower"),
     /** Accepted followers, for deliveries and the followers collection. */
     recipients: async (issuerId: string) => (await repo.listFollows(db, issuerId, "follower", "accepted")).map(toRemote),
+    policyOf: (issuerId: string) => repo.findAcceptPolicy(db, issuerId),
     countFollowers: (issuerId: string) => repo.countFollows(db, issuerId, "follower", "accepted"),
     isPartner: (actorId: string) => repo.isFollowedLocally(db, actorId),
 
@@ -240,6 +242,8 @@ function createInboundRules(deps: Deps, remember: (remote: RemoteActor) => Promi
       return true;
     },
 
+    /** Followers whose inbox answered 404/410 for good are dropped (deliveries to them would only fail). */
+    dropGoneFollowers: (actorIds: string[]) => repo.deleteFollowersByActors(db, actorIds),
     alreadyProcessed: (activityId: string) => repo.isActivityProcessed(db, activityId),
     recordProcessed: (activityId: string, actorId: string, type: string, outcome: string) =>
       repo.insertProcessedActivity(db, { id: activityId, actor_id: actorId, type, outcome, received_at: isoNow(clock) }),

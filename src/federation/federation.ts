@@ -52,6 +52,9 @@ export function createFederationNode(d: FederationNodeDeps): Federation<void> {
     permanentFailureStatusCodes: [404, 410],
   });
   registerActors(federation, d);
+  federation.setOutboxPermanentFailureHandler(async (_ctx, failure) => {
+    if (failure.statusCode === 404 || failure.statusCode === 410) await d.partners.dropGoneFollowers(failure.actorIds.map((u) => u.href));
+  });
   registerInbox(federation, {
     issuers: d.issuers, partners: d.partners, sharing: d.sharing, reuse: d.reuse, endorsements: d.endorsements,
     onAccepted: async (actorId) => {

@@ -38,7 +38,7 @@ export function createReuseService(deps: {
     /** A partner announced one of our templates (it reused it): remembered once per partner. */
     async receiveReuse(remote: RemoteActor, achievementId: string, activityId: string): Promise<boolean> {
       const a = await deps.achievements.load(achievementId);
-      if (!a || a.row.status === "draft") return false;
+      if (!a || a.row.status === "draft" || (await repo.isBlockedFor(db, a.row.issuer_id, remote.domain))) return false;
       await repo.upsertRemoteActor(db, {
         id: remote.id, domain: remote.domain, handle: remote.handle, name: remote.name, type: remote.type, inbox: remote.inbox,
         shared_inbox: remote.sharedInbox, url: remote.url, summary: remote.summary, fetched_at: isoNow(clock),

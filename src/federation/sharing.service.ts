@@ -140,7 +140,7 @@ export function createSharingService(deps: {
   return {
     publisher,
     outgoing,
-    /** Published templates of an issuer, oldest first, for its outbox collection. */
+    /** Published templates of an issuer (by name, as the catalogue), for its outbox collection. */
     async publishedOf(issuerId: string, offset: number, limit: number): Promise<{ items: OutgoingTemplate[]; total: number }> {
       const found = await deps.achievements.search({ page: Math.floor(offset / limit) + 1, perPage: limit }, { issuerIds: [issuerId] });
       const items = await Promise.all(found.rows.map((r) => outgoing({ achievementId: r.id, issuerId, kind: "create", version: r.version })));
