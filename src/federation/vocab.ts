@@ -11,15 +11,20 @@ import { TEMPLATE_MEDIA_TYPE, type IncomingDocument } from "./template-payload.t
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** A fetched actor as this node keeps it; null for objects that are not actors. */
+/**
+ * A fetched actor as this node keeps it; null for objects that are not actors. Its inboxes must be
+ * on its own origin (FEP-fe34): Fedify checks the addresses it fetches, not those it delivers to, so
+ * an actor naming another host's inbox could make us post there.
+ */
 export function toRemoteActor(object: APObject | null): RemoteActor | null {
-  if (!object || !isActor(object) || !object.id || !object.inboxId) return null;
+  if (!object || !isActor(object) || !object.id || !object.inboxId || object.inboxId.origin !== object.id.origin) return null;
   const actor = object as Actor;
+  const shared = actor.endpoints?.sharedInbox;
   // Built here rather than by WebFinger (getActorHandle): one lookup fewer, and http peers work.
   const handle = `@${text(actor.preferredUsername) ?? actor.id!.pathname.split("/").pop()}@${actor.id!.host}`;
   return {
     id: actor.id!.href, domain: actor.id!.host, handle, name: text(actor.name) ?? text(actor.preferredUsername) ?? actor.id!.href,
-    type: actor.constructor.name, inbox: actor.inboxId!.href, sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
+    type: actor.constructor.name, inbox: actor.inboxId!.href, sharedInbox: shared && shared.origin === actor.id!.origin ? shared.href : null,
     url: actor.url instanceof URL ? actor.url.href : actor.url instanceof Link ? actor.url.href?.href ?? null : null,
     summary: text(actor.summary),
   };
