@@ -57,6 +57,8 @@ describe("award lists: a worker killed mid-job", () => {
     expect(new Set(items.map((i) => i.credential_id)).size).toBe(20);
     for (const item of items) expect(issued.find((c) => c.id === item.credential_id)?.award_item_id).toBe(item.id);
     const job = (await node.services.jobs.find((await node.services.awardLists.listOf(kit.issuer.id, id))!.job_id!))!;
-    expect(job).toMatchObject({ status: "done", attempts: 2, progress_done: 20, progress_total: 20 });
+    expect(job).toMatchObject({ status: "done", progress_done: 20, progress_total: 20 });
+    // The killed worker made the first attempt; a busy machine may need one more lock expiry.
+    expect(job!.attempts).toBeGreaterThanOrEqual(2);
   });
 });
