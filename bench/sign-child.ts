@@ -90,8 +90,9 @@ async function latencyPhase(items: CorpusItem[]): Promise<number[]> {
 
 const send = (message: FromChild) => process.send!(message);
 
-// V8 keeps tiering jsonld's hot code up for the first few hundred signatures (per thread).
-const WARM_UP = 150;
+// Signing keeps getting faster for the first ~1 000 signatures of a thread (V8 tiering; ours more
+// than stock), so each thread signs 800 before anything is measured.
+const WARM_UP = 800;
 const warmStart = performance.now();
 await throughputPhase(slice(0, mode === "main" ? WARM_UP : WARM_UP * Number(mode)));
 if (pool) await latencyPhase(slice(100, 20));

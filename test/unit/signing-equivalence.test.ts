@@ -2,13 +2,14 @@
 // KeyObjects) must give the stock library's bytes. The stock reference runs in a separate process that
 // never loads the speed-up (test/fixtures/sign-corpus-stock.ts), so no jsonld cache can mix the two.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { cryptosuite } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDocumentLoader } from "../../src/credentials/document-loader.ts";
-import { checkJsonldForSpeedup, JsonldSpeedupError, jsonldSpeedupStatus, type ActiveContext } from "../../src/credentials/jsonld-speedup.ts";
+import { checkJsonldForSpeedup, JsonldSpeedupError, jsonldSpeedupStatus, type ActiveContext, type JsonldInternals } from "../../src/credentials/jsonld-speedup.ts";
 import { signCredential, type SigningKey } from "../../src/credentials/signing.ts";
 import { buildCorpus, corpusKeys, type CorpusItem } from "../fixtures/ob3-corpus.ts";
 
@@ -84,17 +85,31 @@ describe("signing with the speed-up gives the stock library's bytes", () => {
 });
 
 describe("the speed-up's guard", () => {
-  // jsonld's cached initial context, already carrying our methods (signing.ts installed them).
-  const initialContext = () => ({ ...(createRequire(import.meta.url)("jsonld/lib/context.js") as { getInitialContext(o: object): ActiveContext }).getInitialContext({}) });
+  const require = createRequire(import.meta.url);
+  const contextJs = readFileSync(require.resolve("jsonld/lib/context.js"), "utf8");
+  // jsonld's own internals; its cached initial context already carries our methods (signing.ts ran).
+  const internals = (changes: Partial<JsonldInternals> = {}): JsonldInternals => {
+    const context = require("jsonld/lib/context.js") as { getInitialContext(o: object): ActiveContext; createTermDefinition: JsonldInternals["createTermDefinition"] };
+    return {
+      version: "9.0.0", initialContext: { ...context.getInitialContext({}) }, createTermDefinition: context.createTermDefinition,
+      librarySources: new Map([["context.js", contextJs]]), ...changes,
+    };
+  };
 
   it("refuses another jsonld version, naming the upstream issue", () => {
-    expect(() => checkJsonldForSpeedup("9.1.0", initialContext())).toThrow(JsonldSpeedupError);
-    expect(() => checkJsonldForSpeedup("9.1.0", initialContext())).toThrow(/jsonld 9\.1\.0 is not verified.*#414/);
+    expect(() => checkJsonldForSpeedup(internals({ version: "9.1.0" }))).toThrow(JsonldSpeedupError);
+    expect(() => checkJsonldForSpeedup(internals({ version: "9.1.0" }))).toThrow(/jsonld 9\.1\.0 is not verified.*#414/);
   });
 
   it("refuses a jsonld whose clone does not deep-copy as 9.0.0 does, or whose context has other fields", () => {
-    expect(initialContext().clone.name).toBe("cloneSharingImmutableParts");
-    expect(() => checkJsonldForSpeedup("9.0.0", initialContext())).toThrow(/clone\(\) no longer contains util\.clone\(this\.mappings\)/);
-    expect(() => checkJsonldForSpeedup("9.0.0", { ...initialContext(), "@direction": null } as ActiveContext)).toThrow(/initial context keys are/);
+    expect(internals().initialContext.clone.name).toBe("cloneSharingImmutableParts");
+    expect(() => checkJsonldForSpeedup(internals())).toThrow(/clone\(\) no longer contains util\.clone\(this\.mappings\)/);
+    const wider = { ...internals().initialContext, "@direction": null } as ActiveContext;
+    expect(() => checkJsonldForSpeedup(internals({ initialContext: wider }))).toThrow(/initial context keys are/);
+  });
+
+  it("refuses a jsonld that writes a term map outside createTermDefinition", () => {
+    const sources = new Map([["context.js", contextJs], ["expand.js", "activeCtx.mappings.set(term, {});"]]);
+    expect(() => checkJsonldForSpeedup(internals({ librarySources: sources }))).toThrow(/expand\.js writes \.mappings\.set\( outside createTermDefinition/);
   });
 });
