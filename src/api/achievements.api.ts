@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import type { TokensService } from "../tokens/tokens.service.ts";
 import { achievementResource } from "./achievement-resource.ts";
 import { apiAuth, principalOf } from "./api-auth.ts";
-import { apiErrors } from "./api-response.ts";
+import { apiErrors, jsonBody } from "./api-response.ts";
 import type { AchievementsApiService, ApiFailure } from "./achievements-api.service.ts";
 
 /** Largest JSON body accepted: a template with long criteria and 50 alignments fits well under it. */
@@ -30,16 +30,6 @@ function failure(c: Context<AppEnv>, f: ApiFailure) {
   }
 }
 
-// Reads the JSON body, or answers 400/415 when it is not JSON.
-async function jsonBody(c: Context<AppEnv>): Promise<{ body: unknown } | Response> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return apiErrors(c, 415, { _body: "api.mediaType" });
-  try {
-    return { body: JSON.parse(await c.req.text()) };
-  } catch {
-    return apiErrors(c, 400, { _body: "api.invalidJson" });
-  }
-}
 
 /** REST API for templates: `GET/POST /api/v1/issuers/{issuer}/achievements`, `GET/PUT /api/v1/achievements/{id}`. */
 export function achievementsApiRoutes(d: AchievementsApiDeps) {

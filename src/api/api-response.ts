@@ -23,3 +23,14 @@ export function apiErrors(c: Context, status: ContentfulStatusCode, errors: Fiel
   };
   return c.json({ errors: Object.entries(errors).map(([field, key]) => ({ field, message: message(key) })) }, status);
 }
+
+/** Reads a JSON request body, or answers 415 for a form body and 400 for JSON that does not parse. */
+export async function jsonBody(c: Context): Promise<{ body: unknown } | Response> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return apiErrors(c, 415, { _body: "api.mediaType" });
+  try {
+    return { body: JSON.parse(await c.req.text()) };
+  } catch {
+    return apiErrors(c, 400, { _body: "api.invalidJson" });
+  }
+}

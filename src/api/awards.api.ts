@@ -5,7 +5,7 @@ import type { AwardListRow } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { TokensService } from "../tokens/tokens.service.ts";
 import { apiAuth, principalOf } from "./api-auth.ts";
-import { apiErrors, apiLocale, apiTranslator } from "./api-response.ts";
+import { apiErrors, apiLocale, apiTranslator, jsonBody } from "./api-response.ts";
 import type { ApiFieldError, AwardsApiFailure, AwardsApiService } from "./awards-api.service.ts";
 
 /** Largest award request: 10 000 recipients with a name and an evidence URL fit well under it. */
@@ -36,15 +36,6 @@ function failure(c: Context<AppEnv>, f: AwardsApiFailure, notFound: string) {
   }
 }
 
-async function jsonBody(c: Context<AppEnv>): Promise<{ body: unknown } | Response> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return apiErrors(c, 415, { _body: "api.mediaType" });
-  try {
-    return { body: JSON.parse(await c.req.text()) };
-  } catch {
-    return apiErrors(c, 400, { _body: "api.invalidJson" });
-  }
-}
 
 const listOf = (l: AwardListRow) => ({ id: l.id, status: l.status, total: l.total, valid: l.valid });
 
