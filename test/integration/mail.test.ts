@@ -151,7 +151,11 @@ describe("e-mail over SMTP (outbox on the job queue)", () => {
     }, { dedupeKey: "award-notification:c-123" });
     await node.services.mail.sendAwardNotification({ to: "sans-compte@univ.example", badgeName: "Tutorat", issuerName: "ECM", credentialId: "c-124" });
     await run();
-    const [en, fr] = (await sink.waitFor(sentBefore + 2)).slice(sentBefore);
+    // Two jobs may be picked up in either order (PostgreSQL gives no order among equal run_at).
+    const sent = (await sink.waitFor(sentBefore + 2)).slice(sentBefore);
+    const byRecipient = (to: string) => sent.find((m) => m.envelope.to.includes(to));
+    const en = byRecipient("learner@univ.example");
+    const fr = byRecipient("sans-compte@univ.example");
     expect(en!.parsed.subject).toBe("Lee <Admin>, your badge “Tutorat & entraide”");
     expect(en!.parsed.text).toContain(`Dear Lee <Admin>,\n\nWell done.\nSee ${node.url}/credentials/c-123\n`);
     expect(en!.parsed.text).toContain(`View my badge:\n${node.url}/credentials/c-123`);
