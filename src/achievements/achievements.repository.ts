@@ -1,5 +1,6 @@
-import { sql, type Insertable, type Updateable } from "kysely";
+import type { Insertable, Updateable } from "kysely";
 import type { AchievementRow, AchievementsTable, AchievementVersionRow, Db } from "../db/database.ts";
+import { likeContains } from "../db/like.ts";
 
 /** Finds a template by id. */
 export function findAchievement(db: Db, id: string): Promise<AchievementRow | undefined> {
@@ -78,14 +79,10 @@ export interface AchievementFilters {
   language?: string;
 }
 
-function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (m) => "\\" + m);
-}
-
 function filtered(db: Db, f: AchievementFilters) {
   let q = db.selectFrom("achievements").where("status", "in", f.statuses);
   if (f.issuerIds) q = q.where("issuer_id", "in", f.issuerIds.length ? f.issuerIds : ["-"]);
-  for (const term of f.terms ?? []) q = q.where(sql<boolean>`search_text like ${"%" + escapeLike(term) + "%"} escape '\\'`);
+  for (const term of f.terms ?? []) q = q.where(likeContains("search_text", term));
   if (f.tag) q = q.where("id", "in", db.selectFrom("achievement_tags").select("achievement_id").where("tag", "=", f.tag));
   if (f.frameworkId) q = q.where("framework_id", "=", f.frameworkId);
   if (f.competencyId) q = q.where("competency_id", "=", f.competencyId);

@@ -6,6 +6,7 @@ import { normalizeForSearch, searchTerms } from "../shared/search-text.ts";
 import { newId } from "../shared/tokens.ts";
 import { parseInput } from "../shared/validation.ts";
 import * as repo from "./achievements.repository.ts";
+import type { AchievementFilters } from "./achievements.repository.ts";
 import { achievementContent, type AchievementContent } from "./achievements.schema.ts";
 
 /** A template with the content of one of its versions. */
@@ -42,17 +43,12 @@ export interface AchievementsDeps {
   publisher?: () => AchievementPublisher | undefined;
 }
 
-export interface CatalogueQuery {
+/** What a person asks the catalogue: free text, the repository's filters, a page. */
+export type CatalogueQuery = Partial<Pick<AchievementFilters, "tag" | "frameworkId" | "competencyId" | "levelCode" | "achievementType" | "language">> & {
   q?: string;
-  tag?: string;
-  frameworkId?: string;
-  competencyId?: string;
-  levelCode?: string;
-  achievementType?: string;
-  language?: string;
   page?: number;
   perPage?: number;
-}
+};
 
 function searchText(c: AchievementContent): string {
   return normalizeForSearch([c.name, c.description, c.tags.join(" "), c.humanCode ?? "", c.edition?.name ?? "", c.edition?.description ?? "", c.criteria.narrative ?? ""].join(" "));

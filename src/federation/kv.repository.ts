@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
+import { escapeLike } from "../db/like.ts";
 
 /** One live entry of Fedify's key–value store (JSON key and value). */
 export interface KvEntry {
@@ -46,10 +47,6 @@ export async function replaceKvIf(db: Db, key: string, expected: string, value: 
 export async function deleteKvIf(db: Db, key: string, expected: string, now: string): Promise<boolean> {
   const res = await db.deleteFrom("fedify_kv").where("key", "=", key).where("value", "=", expected).where(live(now)).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => "\\" + m);
 }
 
 /** Live entries whose key starts with a JSON key prefix (`["a","b"` matches `["a","b"]` and `["a","b",…]`). */

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
+import { likeContains } from "../db/like.ts";
 import type { RemoteTemplateRow } from "./federation.tables.ts";
 
 /** Filters of the partners' part of the catalogue. */
@@ -11,14 +11,10 @@ export interface RemoteTemplateFilters {
   language?: string;
 }
 
-function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (m) => "\\" + m);
-}
-
 function filtered(db: Db, f: RemoteTemplateFilters) {
   let q = db.selectFrom("remote_templates").where("status", "in", f.statuses);
-  for (const term of f.terms ?? []) q = q.where(sql<boolean>`search_text like ${"%" + escapeLike(term) + "%"} escape '\\'`);
-  if (f.tag) q = q.where(sql<boolean>`tags like ${"%\t" + escapeLike(f.tag) + "\t%"} escape '\\'`);
+  for (const term of f.terms ?? []) q = q.where(likeContains("search_text", term));
+  if (f.tag) q = q.where(likeContains("tags", "\t" + f.tag + "\t"));
   if (f.achievementType) q = q.where("achievement_type", "=", f.achievementType);
   if (f.language) q = q.where("language", "=", f.language);
   return q;

