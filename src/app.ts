@@ -13,9 +13,9 @@ import { createAchievementsApiService } from "./api/achievements-api.service.ts"
 import { createAuditService, type AuditService } from "./audit/audit.service.ts";
 import { backpackRoutes } from "./backpack/backpack.routes.ts";
 import { createBackpackService } from "./backpack/backpack.service.ts";
-import { findUserIdByVerifiedEmail, upsertEmail } from "./sso/sso.repository.ts";
+import { deleteEmail, findUserIdByVerifiedEmail, listVerifiedEmails, upsertEmail } from "./sso/sso.repository.ts";
 import { credentialsRoutes } from "./awards/credentials.routes.ts";
-import { createCredentialsService, type CredentialsService } from "./awards/credentials.service.ts";
+import { createCredentialsService, type CredentialsService, type IssuingEndorsements } from "./awards/credentials.service.ts";
 import { ISSUE_QUEUE } from "./awards/award-lists.issuing.ts";
 import { awardListsRoutes } from "./awards/award-lists.routes.ts";
 import { createAwardListsService, type AwardListsService } from "./awards/award-lists.service.ts";
@@ -25,7 +25,7 @@ import { createDocumentLoader } from "./credentials/document-loader.ts";
 import { downloadFilesRoutes, downloadsRoutes } from "./downloads/downloads.routes.ts";
 import { createDownloadsService } from "./downloads/downloads.service.ts";
 import { ob2Routes } from "./downloads/ob2.routes.ts";
-import { signCredential } from "./credentials/signing.ts";
+import { createBatchSigner } from "./credentials/batch-signer.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
 import { createAuthService } from "./auth/auth.service.ts";
 import { catalogueRoutes } from "./catalogue/catalogue.routes.ts";
@@ -65,6 +65,7 @@ import { federationHttp } from "./federation/federation.http.ts";
 import { findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
 import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
+import { emailConfirmationMail } from "./mail/mail.templates.ts";
 import { membersRoutes } from "./members/members.routes.ts";
 import { createMembersService } from "./members/members.service.ts";
 import { isoNow, systemClock, type Clock } from "./shared/clock.ts";
@@ -76,6 +77,8 @@ import { ssoPaths } from "./sso/sso-setup.ts";
 import { ssoRoutes } from "./sso/sso.routes.ts";
 import { VERSION } from "./version.ts";
 import { buildVerificationService, verificationApp } from "./verification/verification-setup.ts";
+import { checkRecipient } from "./verification/checks/recipient.ts";
+import type { VerificationService } from "./verification/verification.service.ts";
 
 const log = getLogger(["francebadge", "http"]);
 
@@ -84,6 +87,8 @@ export interface AppDeps {
   db: Kysely<Database>;
   dialect: "sqlite" | "postgres";
   clock?: Clock;
+  /** Another signing worker script (tests: one that crashes); default src/credentials/signing-worker.ts. */
+  signingWorker?: URL;
 }
 
 /** Award lists, their issuing job (registered on the queue) and the award API. */
@@ -95,14 +100,15 @@ function createAwardServices(deps: Omit<Parameters<typeof createAwardListsServic
     // the open transaction would wait for it), and the e-mail commits with the rows.
     notify: async (credentials, list, tx) => {
       const texts = await awardLists.settings(list.achievement_id, tx);
-      for (const c of credentials) {
-        if (!c.recipient || c.recipient_type !== "emailAddress") continue;
+      const mails = credentials.flatMap((c) => {
+        if (!c.recipient || c.recipient_type !== "emailAddress") return [];
         const doc = JSON.parse(c.document) as { name: string; issuer: { name: string }; image?: { id: string } };
-        await deps.mail.sendAwardNotification({
+        return [{
           to: c.recipient, recipientName: c.recipient_name, badgeName: doc.name, issuerName: doc.issuer.name, credentialId: c.id,
-          imageUrl: doc.image?.id ?? null, custom: { subject: texts.mailSubject, message: texts.mailMessage },
-        }, { db: tx, dedupeKey: `award:${c.id}` });
-      }
+          imageUrl: doc.image?.id ?? null, custom: { subject: texts.mailSubject, message: texts.mailMessage }, dedupeKey: `award:${c.id}`,
+        }];
+      });
+      await deps.mail.sendAwardNotifications(mails, { db: tx }); // one statement per 100 e-mails of a bulk award
     },
   });
   deps.jobs.register(ISSUE_QUEUE, awardLists.handleJob);
@@ -131,22 +137,23 @@ function createMailAndMembers(d: { config: Config; db: Kysely<Database>; clock: 
 }
 
 /** Key and profile documents, the offline document loader, status lists and issued credentials. */
-function createIssuing(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; urls: NodeUrls; keys: KeysService; issuers: IssuersService }) {
+function createIssuing(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; urls: NodeUrls; keys: KeysService; issuers: IssuersService; signingWorker?: URL; endorsements?: IssuingEndorsements }) {
   const { config, db, clock, urls, keys } = d;
   const keyDocuments = createKeyDocuments({ origin: config.origin, urls, keys, findIssuer: d.issuers.findBySlug, profile: profileFacts });
   const documentLoader = createDocumentLoader({ local: keyDocuments.resolve });
   let credentials: CredentialsService;
   const statusLists = createStatusListsService({ db, clock, urls, documentLoader, signingKey: keys.signingKey, setIndexes: (i, p) => credentials.statusIndexes(i, p) });
   const suites = config.signing.ed25519Signature2020 ? (["eddsa-rdfc-2022", "Ed25519Signature2020"] as const) : (["eddsa-rdfc-2022"] as const);
+  // Bulk batches go to worker threads (started on first use; close it on stop), small ones stay here.
+  const signing = createBatchSigner({ workers: config.signing.workers, suites, documentLoader, workerScript: d.signingWorker });
   credentials = createCredentialsService({
-    db, clock, audit: d.audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts,
-    sign: async (docs, key) => { const out = []; for (const doc of docs) out.push(await signCredential(doc, key, { documentLoader, suites: [...suites] })); return out; },
+    db, clock, audit: d.audit, urls, statusLists, signingKey: keys.signingKey, profile: profileFacts, sign: signing.sign, endorsements: d.endorsements,
   });
-  return { keyDocuments, documentLoader, statusLists, credentials };
+  return { keyDocuments, documentLoader, statusLists, credentials, signing };
 }
 
-/** The learners' backpack: their identifiers come from accounts and SSO, sign-in links go out by mail. */
-function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; accounts: AccountsService; credentials: CredentialsService; sso: SsoService; mail: MailService }) {
+/** The learners' backpack: their identifiers come from accounts and SSO, links go out by mail, imports go through the verifier. */
+function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock; audit: AuditService; accounts: AccountsService; credentials: CredentialsService; sso: SsoService; mail: MailService; verification: VerificationService }) {
   const { db, clock } = d;
   return createBackpackService({
     db, clock, audit: d.audit, accounts: d.accounts, credentials: d.credentials, origin: d.config.origin,
@@ -154,8 +161,20 @@ function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock;
       identifiersOf: async (userId) => (await d.sso.identifiersOf(userId)).map((i) => i.value),
       ownerOfVerifiedEmail: (email) => findUserIdByVerifiedEmail(db, email),
       markEmailVerified: (userId, email) => upsertEmail(db, { email, user_id: userId, verified_at: isoNow(clock), source: "magic-link", created_at: isoNow(clock) }),
+      verifiedEmailsOf: (userId) => listVerifiedEmails(db, userId),
+      removeEmail: (userId, email) => deleteEmail(db, userId, email),
     },
     sendMagicLink: (to, signInUrl, expiresAt) => d.mail.sendMagicLink({ to, signInUrl, expiresAt }),
+    sendEmailConfirmation: async (to, confirmUrl, expiresAt) =>
+      d.mail.send({ to, ...emailConfirmationMail({ locale: await d.mail.localeFor(to), confirmUrl, expiresAt }, d.config.origin), headers: { "X-FranceBadge-Kind": "email-confirmation" } }),
+    verifier: {
+      verify: (input) => d.verification.verify(input),
+      recipient: (credential, emails) => {
+        const lines = emails.map((email) => checkRecipient(credential, email).status);
+        return lines.includes("pass") ? "match" : lines.includes("fail") ? "no-match" : "unknown";
+      },
+    },
+    maxImportBytes: d.config.verification.maxBytes,
   });
 }
 
@@ -187,17 +206,23 @@ export function createServices(deps: AppDeps) {
     },
   });
   const images = createImagesService({ db, clock, audit });
-  frameworks = createFrameworksService({ db, clock, audit, achievements, origin: config.origin, countHolders: (ids) => credentials.countHolders(ids) });
-  federation = createFederationServices({ config, db, clock, audit, jobs, issuers, achievements, urls, keys });
+  frameworks = createFrameworksService({
+    db, clock, audit, achievements, origin: config.origin, countHolders: (ids) => credentials.countHolders(ids), publisher: () => federation?.frameworkPublisher,
+  });
+  federation = createFederationServices({
+    config, db, clock, audit, jobs, issuers, achievements, urls, keys, frameworks,
+    statusLists: () => ({ markChanged: (i, p, tx) => statusLists.markChanged(i, p, tx), usedByCredentials: (i) => credentials.usedStatusIndexes(i) }),
+  });
   const catalogue = createCatalogueService({ achievements, issuers, frameworks: frameworkLister(frameworks), partners: federation.sharing.catalogue });
   const achievementsApi = createAchievementsApiService({ achievements, issuers, urls: nodeUrls(config.origin) });
-  const { keyDocuments, documentLoader, statusLists, credentials } = createIssuing({ config, db, clock, audit, urls, keys, issuers });
+  const { keyDocuments, documentLoader, statusLists, credentials, signing } = createIssuing({ config, db, clock, audit, urls, keys, issuers, signingWorker: deps.signingWorker, endorsements: federation.endorsements.issuing });
   const { awardLists, awardsApi } = createAwardServices({ db, clock, audit, achievements, credentials, findIssuer: issuers.findById, jobs, urls, mail });
-  const downloads = createDownloadsService({ credentials, achievements, images, issuers, urls });
   const sso = buildSsoService({ config, db, clock, audit, accounts, members, issuers, auth });
-  const backpack = createBackpack({ config, db, clock, audit, accounts, credentials, sso, mail });
-  const verification = buildVerificationService({ config, clock, keyDocuments, credentials: () => credentials, issuers, statusLists });
-  return { verification, clock, audit, accounts, auth, sso, backpack, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, downloads, federation, awardLists, awardsApi };
+  const verification = buildVerificationService({ config, clock, keyDocuments, credentials: () => credentials, issuers, statusLists, partners: federation.trust });
+  const backpack = createBackpack({ config, db, clock, audit, accounts, credentials, sso, mail, verification });
+  // The holder's choice in the backpack decides whether their name shows on the page and the PDF.
+  const downloads = createDownloadsService({ credentials, achievements, images, issuers, urls, showName: (row) => backpack.nameShownFor(row.id) });
+  return { verification, clock, audit, accounts, auth, sso, backpack, issuers, members, tokens, jobs, mail, achievements, catalogue, achievementsApi, images, frameworks, urls, keys, keyDocuments, documentLoader, statusLists, credentials, signing, downloads, federation, awardLists, awardsApi };
 }
 
 export type Services = ReturnType<typeof createServices>;

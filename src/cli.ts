@@ -95,7 +95,7 @@ async function runCommand(command: CliCommand, values: CliValues, io: CliIo): Pr
     for (const problem of loaded.problems) io.err(`Configuration error: ${problem}`);
     return EXIT_BAD_INPUT;
   }
-  await configureLogging(loaded.config.log.level, loaded.config.log.format);
+  await configureLogging(loaded.config.log.level, loaded.config.log.format, loaded.config.log.fedifyLevel);
   const ctx = createCliContext(loaded.config, io);
   try {
     return await command.run(ctx, values);

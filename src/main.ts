@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     import("@hono/node-server"), import("@logtape/logtape"), import("./app.ts"), import("./db/migrate.ts"), import("./db/open-database.ts"),
     import("./logging.ts"), import("./setup/first-start.ts"), import("./version.ts"),
   ]);
-  await configureLogging(config.log.level, config.log.format);
+  const { startPurges } = await import("./shared/periodic.ts");
+  await configureLogging(config.log.level, config.log.format, config.log.fedifyLevel);
   const log = getLogger(["francebadge"]);
   const database = openDatabase(config.database);
   const applied = await migrateToLatest(database.db);
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const report = await runFirstStart(config, services);
   for (const line of firstStartLines(report, config.origin)) console.log(line);
   services.jobs.start();
+  // Expired sessions, login attempts and links, SAML request ids (the replay cache): hourly.
+  const purge = startPurges([services.auth, services.sso]);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info("FranceBadge node {version} listening on {host}:{port}, public origin {origin} ({db})", {
       version: VERSION, host: info.address, port: info.port, origin: config.origin, db: database.dialect,
@@ -37,7 +40,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("{signal} received: stopping", { signal });
     server.close();
+    await purge.stop();
     await services.jobs.stop();
+    await services.signing.close(); // after the jobs: an issuing batch in flight finishes first
     await database.close();
     process.exit(0);
   };

@@ -45,8 +45,9 @@ export async function countFailedAttempts(db: Db, by: { email?: string; ip?: str
   return Number(row?.n ?? 0);
 }
 
-/** Forgets old attempts and expired sessions. */
+/** Forgets old attempts, expired sessions and expired login links (setup, reset, magic). */
 export async function purgeExpired(db: Db, attemptsBefore: string, now: string): Promise<void> {
   await db.deleteFrom("login_attempts").where("at", "<", attemptsBefore).execute();
   await db.deleteFrom("sessions").where("expires_at", "<", now).execute();
+  await db.deleteFrom("login_tokens").where("expires_at", "<", now).execute();
 }

@@ -1,5 +1,6 @@
 import type { Achievement } from "../achievements/achievements.service.ts";
 import type { AchievementRow, AwardItemRow } from "../db/database.ts";
+import { EPPN_TYPE } from "../sso/recipient-type.ts";
 import { acceptedLevels, checkRow, hasError, type CheckedRow, type RowInput, type RowProblem } from "./award-lists.schema.ts";
 
 // The checks of a whole list, which need to know who holds what: duplicates inside the list,
@@ -21,10 +22,13 @@ export async function checkList(inputs: RowInput[], a: Achievement, lookups: Che
   const levels = acceptedLevels(a.content);
   const rows = inputs.map((input) => checkRow(input, levels));
   const firstLine = new Map<string, number>();
+  // Recipients are compared by value, whatever their type: an eppn and an e-mail address that
+  // are the same string (both under the institution's domain) are taken to be the same person,
+  // as the backpack does when it shows a person the badges of all their identifiers.
   for (const row of rows) {
-    if (row.problems.some((p) => p.field === "email" && !p.warning)) continue;
+    if (row.problems.some((p) => p.field === row.recipientField && !p.warning)) continue;
     const seen = firstLine.get(row.recipient);
-    if (seen !== undefined) row.problems.push({ key: "awards.row.duplicate", field: "email", params: { line: seen } });
+    if (seen !== undefined) row.problems.push({ key: "awards.row.duplicate", field: row.recipientField, params: { line: seen } });
     else firstLine.set(row.recipient, row.line);
   }
   const recipients = [...firstLine.keys()];
@@ -37,9 +41,9 @@ export async function checkList(inputs: RowInput[], a: Achievement, lookups: Che
   }
   for (const row of rows) {
     if (!firstLine.has(row.recipient) || firstLine.get(row.recipient) !== row.line) continue;
-    if (holders.has(row.recipient)) row.problems.push({ key: HOLDER_KEY, field: "email" });
+    if (holders.has(row.recipient)) row.problems.push({ key: HOLDER_KEY, field: row.recipientField });
     const names = missing.get(row.recipient);
-    if (names && !overridden.has(row.line)) row.problems.push({ key: PREREQUISITE_KEY, field: "email", params: { names: names.join(", ") } });
+    if (names && !overridden.has(row.line)) row.problems.push({ key: PREREQUISITE_KEY, field: row.recipientField, params: { names: names.join(", ") } });
   }
   return rows;
 }
@@ -62,5 +66,6 @@ export function onlyPrerequisiteMissing(item: Pick<AwardItemRow, "errors">): boo
 
 /** A stored row as input again (to check it anew before submitting). */
 export function inputOf(item: AwardItemRow): RowInput {
-  return { line: item.row_number, email: item.recipient, name: item.name, evidence: item.evidence_url, narrative: item.narrative, result: item.result };
+  const recipient = item.recipient_type === EPPN_TYPE ? { email: "", eppn: item.recipient } : { email: item.recipient };
+  return { line: item.row_number, ...recipient, name: item.name, evidence: item.evidence_url, narrative: item.narrative, result: item.result };
 }

@@ -16,6 +16,7 @@ export interface CsvDetail {
 // Column names people actually write (French Excel sheets, exports of other tools).
 const ALIASES: Record<string, CsvColumn> = {
   email: "email", "e-mail": "email", mail: "email", courriel: "email", "adresse e-mail": "email", "adresse email": "email",
+  eppn: "eppn", edupersonprincipalname: "eppn", "identifiant de fédération": "eppn", "federation id": "eppn",
   name: "name", nom: "name", "nom complet": "name",
   evidence: "evidence", "evidence url": "evidence", evidence_url: "evidence", preuve: "evidence",
   narrative: "narrative", commentaire: "narrative", description: "narrative",
@@ -51,7 +52,7 @@ function readHeader(header: string[]): Result<Array<CsvColumn | null>, InputProb
   const mapped = names.map((n) => (n === "" ? null : ALIASES[n] ?? null));
   const unknown = names.filter((n, i) => n !== "" && mapped[i] === null);
   const twice = mapped.filter((m, i) => m && mapped.indexOf(m) !== i);
-  if (!mapped.includes("email") || unknown.length || twice.length) {
+  if (!(mapped.includes("email") || mapped.includes("eppn")) || unknown.length || twice.length) {
     return err({ key: "awards.input.columns", params: { expected: CSV_COLUMNS.join(", "), found: names.filter(Boolean).join(", ") || "—" } });
   }
   return ok(mapped);
@@ -97,9 +98,9 @@ export function readCsv(bytes: Uint8Array): Result<{ rows: RowInput[]; detail: C
   return ok({ rows, detail: { encoding: decoded.value.encoding, delimiter } });
 }
 
-/** Reads pasted addresses: one per line, or separated by commas, semicolons or spaces. */
+/** Reads pasted addresses (or "eppn:" identifiers): one per line, or separated by commas, semicolons or spaces. */
 export function readPasted(text: string): Result<RowInput[], InputProblem> {
-  const tokens = text.split(/[\s,;]+/).map((s) => s.replace(/^<(.*)>$/, "$1")).filter((s) => s !== "");
+  const tokens = text.replace(/\beppn:\s+/gi, "eppn:").split(/[\s,;]+/).map((s) => s.replace(/^<(.*)>$/, "$1")).filter((s) => s !== "");
   if (tokens.length === 0) return err({ key: "awards.input.empty" });
   if (tokens.length > MAX_ROWS) return err({ key: "awards.input.tooManyRows", params: { max: ROWS_LIMIT } });
   return ok(tokens.map((email, i) => ({ line: i + 1, email })));

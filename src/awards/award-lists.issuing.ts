@@ -13,6 +13,9 @@ import type { CredentialsService } from "./credentials.service.ts";
 // found for it. A row whose credential was stored but not yet marked when the process died is
 // found again here and marked, never issued a second time.
 
+/** Batches being signed or stored at once by one issuing run. */
+const PIPELINE = 2;
+
 /** Queue of the issuing jobs. */
 export const ISSUE_QUEUE = "awards.issue";
 
@@ -113,20 +116,53 @@ export function createAwardIssuing(deps: IssuingDeps) {
     const [a, issuer] = await Promise.all([deps.achievements.load(list.achievement_id), deps.findIssuer(list.issuer_id)]);
     if (!a || !issuer) return fail(actor, list, "template or issuer gone");
     if (a.row.status !== "published") return fail(actor, list, `template ${a.row.status}`);
-    for (;;) {
-      const items = await repo.listPendingItems(db, listId, deps.batchSize);
-      if (items.length === 0) break;
-      await issueBatch(actor, issuer, a, list, items);
-      const counts = await countsOf(db, listId);
-      await repo.updateList(db, listId, { issued: counts.issued, updated_at: isoNow(deps.clock) });
-      await progress?.(counts.issued + counts.skipped, list.valid);
-    }
+    await issueAll(actor, issuer, a, list, progress);
     const counts = await countsOf(db, listId);
     await db.transaction().execute(async (tx) => {
       if (!(await repo.updateListIf(tx, listId, ["issuing"], { status: "issued", issued: counts.issued, updated_at: isoNow(deps.clock) }))) return;
       await deps.audit.record(actor, { action: "award.issued", objectType: "award_list", objectId: listId, issuerId: list.issuer_id, details: { ...counts } }, tx);
     });
     return { issued: counts.issued, skipped: counts.skipped, errors: counts.errors };
+  }
+
+  // PIPELINE batches in flight: while one is stored and its e-mails queued (main thread and
+  // database), the signing workers already sign the next one, instead of waiting for each other.
+  // Each batch is its own unit of idempotency, so the overlap changes nothing to what a crash leaves.
+  // A failed batch lets the one beside it finish, then fails the run (the job is retried).
+  async function issueAll(actor: Actor, issuer: IssuerRow, a: Achievement, list: AwardListRow, progress?: JobContext["progress"]): Promise<void> {
+    const inFlight = new Map<Promise<void>, AwardItemRow[]>();
+    let failure: { error: unknown } | null = null;
+    // Batches finish in any order and count concurrently: progress is written in turn, and only forward.
+    let reported = -1;
+    let reporting: Promise<void> = Promise.resolve();
+    const report = async () => {
+      const counts = await countsOf(db, list.id);
+      const done = counts.issued + counts.skipped;
+      reporting = reporting.then(async () => {
+        if (done <= reported) return;
+        reported = done;
+        await repo.updateList(db, list.id, { issued: counts.issued, updated_at: isoNow(deps.clock) });
+        await progress?.(done, list.valid);
+      });
+      await reporting;
+    };
+    for (;;) {
+      if (failure) break;
+      // Rows of a batch in flight are still "valid" until it is marked: fetch past them.
+      const busy = new Set([...inFlight.values()].flat().map((i) => i.id));
+      const items = (await repo.listPendingItems(db, list.id, deps.batchSize + busy.size)).filter((i) => !busy.has(i.id)).slice(0, deps.batchSize);
+      if (items.length === 0 && inFlight.size === 0) break;
+      if (items.length > 0) {
+        const batch: Promise<void> = issueBatch(actor, issuer, a, list, items)
+          .then(report)
+          .catch((error: unknown) => { failure ??= { error }; })
+          .finally(() => inFlight.delete(batch));
+        inFlight.set(batch, items);
+      }
+      if (inFlight.size >= PIPELINE || items.length === 0) await Promise.race(inFlight.keys());
+    }
+    await Promise.all(inFlight.keys());
+    if (failure) throw (failure as { error: unknown }).error;
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { AwardItemRow } from "../db/database.ts";
 import { problemsOf } from "./award-lists.checks.ts";
 import { looksLikeFormula } from "./award-lists.schema.ts";
+import { EPPN_TYPE } from "../sso/recipient-type.ts";
 
 // The result report of a list as CSV: UTF-8 with BOM and CRLF (what Excel opens without asking).
 
@@ -17,9 +18,10 @@ export function csvField(value: string | number | null | undefined): string {
 
 /** The report: one line per row with its outcome, credential URL and problems (translated). */
 export function reportCsv(items: AwardItemRow[], credentialUrl: (id: string) => string, t: (key: string, params?: Record<string, string | number>) => string): string {
-  const header = ["line", "email", "name", "result", "evidence", "status", "credential", "problems", "override_reason"];
+  // `email` and `eppn` apart, as in the upload: the same string names a different identifier.
+  const header = ["line", "email", "eppn", "name", "result", "evidence", "status", "credential", "problems", "override_reason"];
   const lines = items.map((i) => [
-    i.row_number, i.recipient, i.name, i.result, i.evidence_url, t(`awards.itemStatus.${i.status}`),
+    i.row_number, i.recipient_type === EPPN_TYPE ? "" : i.recipient, i.recipient_type === EPPN_TYPE ? i.recipient : "", i.name, i.result, i.evidence_url, t(`awards.itemStatus.${i.status}`),
     i.credential_id ? credentialUrl(i.credential_id) : "",
     problemsOf(i).map((p) => (p.field ? `${p.field}: ` : "") + t(p.key, p.params)).join(" | "), i.override_reason,
   ]);

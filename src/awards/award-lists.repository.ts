@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from "kysely";
+import { sql, type Insertable, type Updateable } from "kysely";
 import type {
   AchievementAwardSettingsRow, AwardItemRow, AwardItemsTable, AwardListRow, AwardListsTable, Db,
 } from "../db/database.ts";
@@ -94,11 +94,13 @@ export async function updateItem(db: Db, id: string, patch: Updateable<AwardItem
   await db.updateTable("award_items").set(patch).where("id", "=", id).execute();
 }
 
-/** Marks rows issued with their credential (only rows not yet marked). */
+/** Marks rows issued with their credential (only rows not yet marked), one statement per 200 rows. */
 export async function markIssued(db: Db, pairs: Array<{ itemId: string; credentialId: string }>): Promise<void> {
-  for (const p of pairs) {
-    await db.updateTable("award_items").set({ status: "issued", credential_id: p.credentialId })
-      .where("id", "=", p.itemId).where("status", "=", "valid").execute();
+  for (let i = 0; i < pairs.length; i += 200) {
+    const chunk = pairs.slice(i, i + 200);
+    const credentialOf = sql<string>`case ${sql.join(chunk.map((p) => sql`when id = ${p.itemId} then ${p.credentialId}`), sql` `)} end`;
+    await db.updateTable("award_items").set({ status: "issued", credential_id: credentialOf })
+      .where("id", "in", chunk.map((p) => p.itemId)).where("status", "=", "valid").execute();
   }
 }
 

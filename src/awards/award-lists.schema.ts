@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AchievementContent } from "../achievements/achievements.schema.ts";
 import { emailField, optionalUrl } from "../shared/validation.ts";
+import { EPPN_TYPE, eppnOf, type RecipientType } from "../sso/recipient-type.ts";
 
 // Award lists: what one row of a list holds, the limits of an upload, and the checks a row can
 // pass on its own (the checks that need the database — duplicates, holders, prerequisites —
@@ -15,20 +16,21 @@ export const SYNC_API_MAX = 50;
 /** Rows signed and stored together by the issuing job. */
 export const ISSUE_BATCH = 100;
 
-export const MAX = { email: 254, name: 200, evidence: 2000, narrative: 4000, result: 100, reason: 1000 } as const;
+export const MAX = { email: 254, eppn: 254, name: 200, evidence: 2000, narrative: 4000, result: 100, reason: 1000 } as const;
 
 export type ListSource = "single" | "paste" | "csv" | "api";
 export type ListStatus = "draft" | "submitted" | "returned" | "approved" | "issuing" | "issued" | "failed";
 export type ItemStatus = "valid" | "error" | "issued" | "skipped";
 
-/** The columns of a CSV award list (header required, any order). */
-export const CSV_COLUMNS = ["email", "name", "evidence", "narrative", "result"] as const;
+/** The columns of a CSV award list (header required, any order; `email` or `eppn` or both). */
+export const CSV_COLUMNS = ["email", "eppn", "name", "evidence", "narrative", "result"] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /** One recipient as typed, pasted, uploaded or posted, before any check. */
 export interface RowInput {
   line: number; // CSV line, position in a paste, or API index + 1
-  email: string;
+  email: string; // an e-mail address, or "eppn:<eppn>"
+  eppn?: string | null; // a federation identifier (CSV column / API field); wins over `email`
   name?: string | null;
   evidence?: string | null;
   narrative?: string | null;
@@ -47,6 +49,9 @@ export interface RowProblem {
 export interface CheckedRow {
   line: number;
   recipient: string;
+  recipientType: RecipientType;
+  /** The column the recipient came from (where its problems are shown). */
+  recipientField: "email" | "eppn";
   name: string | null;
   evidence: string | null;
   narrative: string | null;
@@ -85,25 +90,44 @@ function matchesLevel(levels: Array<{ id: string; name: string }>, raw: string):
   return levels.some((l) => l.name.toLowerCase() === wanted || l.id.toLowerCase().endsWith(wanted));
 }
 
-/** Checks one row on its own: e-mail, URL, lengths, level, formulas. */
-export function checkRow(input: RowInput, levels: Array<{ id: string; name: string }>): CheckedRow {
-  const problems: RowProblem[] = [];
-  const raw = { email: clean(input.email), name: clean(input.name), evidence: clean(input.evidence), narrative: clean(input.narrative), result: clean(input.result) };
-  for (const field of CSV_COLUMNS) {
-    const v = raw[field];
-    if (v && v.length > MAX[field]) problems.push({ key: "awards.row.tooLong", field, params: { max: MAX[field] } });
-    else if (v && looksLikeFormula(v) && field !== "email" && field !== "evidence") problems.push({ key: "awards.row.formula", field, warning: true });
+// The recipient of a row: an eppn (its own column, or "eppn:" in the e-mail one) or an e-mail
+// address. An eppn recipient gets no e-mail: the row says so (a warning), even when an address
+// is given beside it, as the credential and its notification go to one identity.
+function recipientOf(raw: { email: string | null; eppn: string | null }, problems: RowProblem[]): Pick<CheckedRow, "recipient" | "recipientType" | "recipientField"> {
+  const prefixed = raw.email && /^eppn:/i.test(raw.email) ? raw.email.slice(5) : null;
+  const eppnText = raw.eppn ?? prefixed;
+  if (eppnText !== null) {
+    const field = raw.eppn ? "eppn" : "email";
+    const eppn = eppnOf(eppnText);
+    if (!eppn && eppnText.length <= MAX.eppn) problems.push({ key: "awards.row.eppn", field });
+    else if (eppn) problems.push({ key: "awards.row.eppnNoMail", field, warning: true });
+    return { recipient: eppn ?? eppnText.trim(), recipientType: EPPN_TYPE, recipientField: field };
   }
   const email = emailField.safeParse(raw.email ?? "");
   if (!raw.email) problems.push({ key: "awards.row.emailMissing", field: "email" });
   else if (!email.success && raw.email.length <= MAX.email) problems.push({ key: "awards.row.email", field: "email" });
+  return { recipient: email.success ? email.data : (raw.email ?? ""), recipientType: "emailAddress", recipientField: "email" };
+}
+
+/** Checks one row on its own: recipient (e-mail or eppn), URL, lengths, level, formulas. */
+export function checkRow(input: RowInput, levels: Array<{ id: string; name: string }>): CheckedRow {
+  const problems: RowProblem[] = [];
+  const raw = {
+    email: clean(input.email), eppn: clean(input.eppn), name: clean(input.name), evidence: clean(input.evidence), narrative: clean(input.narrative), result: clean(input.result),
+  };
+  for (const field of CSV_COLUMNS) {
+    const v = raw[field];
+    if (v && v.length > MAX[field]) problems.push({ key: "awards.row.tooLong", field, params: { max: MAX[field] } });
+    else if (v && looksLikeFormula(v) && field !== "email" && field !== "eppn" && field !== "evidence") problems.push({ key: "awards.row.formula", field, warning: true });
+  }
+  const recipient = recipientOf(raw, problems);
   const evidence = optionalUrl.safeParse(raw.evidence ?? "");
   if (raw.evidence && !evidence.success && raw.evidence.length <= MAX.evidence) problems.push({ key: "awards.row.evidence", field: "evidence" });
   if (raw.result && levels.length && !matchesLevel(levels, raw.result)) {
     problems.push({ key: "awards.row.level", field: "result", params: { levels: levels.map((l) => l.name).join(", ") } });
   }
   return {
-    line: input.line, recipient: email.success ? email.data : (raw.email ?? ""), name: raw.name, evidence: raw.evidence,
+    line: input.line, ...recipient, name: raw.name, evidence: raw.evidence,
     narrative: raw.narrative, result: raw.result, problems,
   };
 }
@@ -114,7 +138,9 @@ export const hasError = (problems: RowProblem[]) => problems.some((p) => !p.warn
 /** The API body of `POST /api/v1/achievements/{id}/awards`. */
 export const apiAwardBody = z.strictObject({
   recipients: z.array(z.strictObject({
-    email: z.string().max(1000, "errors.tooLong"),
+    // One of the two (checked with the row): an e-mail address, or an eppn (federation identifier).
+    email: z.string().max(1000, "errors.tooLong").nullish().transform((v) => v ?? ""),
+    eppn: z.string().max(1000, "errors.tooLong").nullish(),
     name: z.string().max(1000, "errors.tooLong").nullish(),
     evidence: z.string().max(5000, "errors.tooLong").nullish(),
     narrative: z.string().max(10_000, "errors.tooLong").nullish(),

@@ -3,9 +3,19 @@ import type { CredentialRow, CredentialsTable, Db } from "../db/database.ts";
 import { STATUS_LIST_SIZE } from "../credentials/bitstring.ts";
 import { randomInt } from "node:crypto";
 
-/** Stores an issued credential. */
-export async function insertCredential(db: Db, row: Insertable<CredentialsTable>): Promise<void> {
-  await db.insertInto("credentials").values(row).execute();
+/** Stores issued credentials with one statement per 100 (a bulk award stores thousands). */
+export async function insertCredentials(db: Db, rows: Insertable<CredentialsTable>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) await db.insertInto("credentials").values(rows.slice(i, i + 100)).execute();
+}
+
+/** The award lines (among some) that already have their credential (idempotency, one query per 500). */
+export async function listIssuedItems(db: Db, awardItemIds: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < awardItemIds.length; i += 500) {
+    const rows = await db.selectFrom("credentials").select("award_item_id").where("award_item_id", "in", awardItemIds.slice(i, i + 500)).execute();
+    for (const r of rows) if (r.award_item_id) out.add(r.award_item_id);
+  }
+  return out;
 }
 
 /** Finds a credential by id. */

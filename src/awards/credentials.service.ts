@@ -12,6 +12,7 @@ import { isUniqueViolation } from "../shared/sql-errors.ts";
 import { newId } from "../shared/tokens.ts";
 import type { StatusListsService } from "../status-lists/status-lists.service.ts";
 import * as repo from "./credentials.repository.ts";
+import { createIndexReservations } from "./status-index-reservations.ts";
 
 /** One credential to issue. */
 export interface IssueRequest {
@@ -22,6 +23,16 @@ export interface IssueRequest {
   narrative?: string | null;
   result?: string | null;
   awardItemId?: string | null;
+}
+
+/** Partners' endorsements, as far as issuing is concerned (federation; injected by the composition root). */
+export interface IssuingEndorsements {
+  /** Verified, not withdrawn EndorsementCredentials a new credential of the template embeds (none when switched off). */
+  embeddable(achievementId: string): Promise<object[]>;
+  /** Revocation-list indexes the issuer's own endorsements use (one index space with its credentials). */
+  usedIndexes(issuerId: string): Promise<number[]>;
+  /** Those of its endorsements that were withdrawn (their bit is set). */
+  withdrawnIndexes(issuerId: string): Promise<number[]>;
 }
 
 /** Signs unsigned credentials with one key, in order (the worker pool or the main thread). */
@@ -36,6 +47,7 @@ export interface CredentialsDeps {
   signingKey: (issuer: IssuerRow) => Promise<SigningKey>;
   sign: BatchSigner;
   profile: (issuer: IssuerRow) => ProfileFacts;
+  endorsements?: IssuingEndorsements;
 }
 
 export type StatusChangeError = "not-found" | "not-allowed";
@@ -53,8 +65,9 @@ function resultFor(a: Achievement, raw: string | null | undefined) {
 /** Issued credentials: build, sign, store (idempotently), and their status (revoke, suspend). */
 export function createCredentialsService(deps: CredentialsDeps) {
   const { db, clock, audit, urls } = deps;
+  const reservations = createIndexReservations();
 
-  async function prepare(issuer: IssuerRow, a: Achievement, r: IssueRequest, now: string, used: Set<number>) {
+  async function prepare(issuer: IssuerRow, a: Achievement, r: IssueRequest, now: string, used: Set<number>, endorsements: object[]) {
     const salt = randomBytes(16).toString("hex");
     const id = newId();
     const statusIndex = repo.pickStatusIndex(used);
@@ -65,7 +78,7 @@ export function createCredentialsService(deps: CredentialsDeps) {
       achievement: buildAchievement(urls, { id: a.row.id, version: a.version, content: a.content, issuer: deps.profile(issuer) }),
       recipient: { identityType: r.recipientType, identityHash: hash, salt },
       result: resultFor(a, r.result), evidence: { id: r.evidenceUrl, narrative: r.narrative && r.evidenceUrl ? r.narrative : null },
-      narrative: r.evidenceUrl ? null : r.narrative,
+      narrative: r.evidenceUrl ? null : r.narrative, achievementEndorsements: endorsements,
     });
     const row = {
       id, issuer_id: issuer.id, achievement_id: a.row.id, achievement_version: a.version, award_item_id: r.awardItemId ?? null,
@@ -90,20 +103,30 @@ export function createCredentialsService(deps: CredentialsDeps) {
   }
 
   async function issueOnce(actor: Actor, issuer: IssuerRow, a: Achievement, requests: IssueRequest[]): Promise<CredentialRow[]> {
-    const fresh: IssueRequest[] = [];
-    for (const r of requests) if (!r.awardItemId || !(await repo.findCredentialByItem(db, r.awardItemId))) fresh.push(r);
+    const issued = await repo.listIssuedItems(db, requests.flatMap((r) => (r.awardItemId ? [r.awardItemId] : [])));
+    const fresh = requests.filter((r) => !r.awardItemId || !issued.has(r.awardItemId));
     if (fresh.length === 0) return [];
     const now = isoNow(clock);
+    const drawnBeside = reservations.reserved(issuer.id); // by a batch beside this one, maybe stored during the read
     const used = await repo.listUsedStatusIndexes(db, issuer.id);
+    for (const i of (await deps.endorsements?.usedIndexes(issuer.id)) ?? []) used.add(i);
+    const endorsements = (await deps.endorsements?.embeddable(a.row.id)) ?? [];
+    for (const index of [...drawnBeside, ...reservations.reserved(issuer.id)]) used.add(index);
     const prepared = [];
-    for (const r of fresh) prepared.push(await prepare(issuer, a, r, now, used));
-    const signed = await deps.sign(prepared.map((p) => p.doc), await deps.signingKey(issuer));
-    const rows = prepared.map((p, i) => ({ ...p.row, document: JSON.stringify(signed[i]) }));
-    await db.transaction().execute(async (tx) => {
-      for (const row of rows) await repo.insertCredential(tx, row);
-      await audit.record(actor, { action: "credential.issue", objectType: "achievement", objectId: a.row.id, issuerId: issuer.id, details: { count: rows.length, ids: rows.slice(0, 20).map((r) => r.id) } }, tx);
-    });
-    return rows;
+    for (const r of fresh) prepared.push(await prepare(issuer, a, r, now, used, endorsements));
+    const release = reservations.reserve(issuer.id, prepared.map((p) => p.row.status_index));
+    if (!release) return issueOnce(actor, issuer, a, requests); // drawn meanwhile by that batch: draw again, before signing
+    try {
+      const signed = await deps.sign(prepared.map((p) => p.doc), await deps.signingKey(issuer));
+      const rows = prepared.map((p, i) => ({ ...p.row, document: JSON.stringify(signed[i]) }));
+      await db.transaction().execute(async (tx) => {
+        await repo.insertCredentials(tx, rows);
+        await audit.record(actor, { action: "credential.issue", objectType: "achievement", objectId: a.row.id, issuerId: issuer.id, details: { count: rows.length, ids: rows.slice(0, 20).map((r) => r.id) } }, tx);
+      });
+      return rows;
+    } finally {
+      release();
+    }
   }
 
   async function changeStatus(actor: Actor, id: string, from: string[], to: string, reason: string | null, action: string): Promise<Result<CredentialRow, StatusChangeError>> {
@@ -134,7 +157,13 @@ export function createCredentialsService(deps: CredentialsDeps) {
     forgetRecipients: (recipients: string[]) => repo.forgetRecipients(db, recipients),
     /** Issuing figures for dashboards. */
     stats: (issuerIds: string[], since: string) => repo.credentialStats(db, issuerIds, since),
-    statusIndexes: (issuerId: string, purpose: "revocation" | "suspension") => repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended"),
+    /** Status-list bits: revoked (or suspended) credentials, and on the revocation list the issuer's withdrawn endorsements. */
+    async statusIndexes(issuerId: string, purpose: "revocation" | "suspension"): Promise<number[]> {
+      const own = await repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended");
+      return purpose === "revocation" && deps.endorsements ? [...own, ...(await deps.endorsements.withdrawnIndexes(issuerId))] : own;
+    },
+    /** Every status-list index the issuer's credentials use. */
+    usedStatusIndexes: (issuerId: string) => repo.listUsedStatusIndexes(db, issuerId),
 
     /** Revokes for good, with a reason shown to verifiers and the learner. */
     revoke: (actor: Actor, id: string, reason: string) => changeStatus(actor, id, ["active", "suspended"], "revoked", reason, "credential.revoke"),

@@ -1,5 +1,6 @@
+import type { Insertable } from "kysely";
 import type { Db } from "../db/database.ts";
-import type { BackpackEntryRow, LearnerPageRow } from "./backpack.tables.ts";
+import type { BackpackEntriesTable, BackpackEntryRow, LearnerPageRow } from "./backpack.tables.ts";
 
 /** Entries of a user, newest first. */
 export function listEntries(db: Db, userId: string): Promise<BackpackEntryRow[]> {
@@ -17,7 +18,7 @@ export function listEntriesOfCredential(db: Db, credentialId: string): Promise<B
 }
 
 /** Adds entries; an entry already there for the same credential is left alone. */
-export async function insertEntries(db: Db, rows: BackpackEntryRow[]): Promise<void> {
+export async function insertEntries(db: Db, rows: Insertable<BackpackEntriesTable>[]): Promise<void> {
   for (const row of rows) {
     await db.insertInto("backpack_entries").values(row).onConflict((oc) => oc.columns(["user_id", "credential_id"]).doNothing()).execute();
   }
@@ -64,4 +65,25 @@ export async function replacePageEntries(db: Db, pageId: string, entryIds: strin
 export async function listPageEntryIds(db: Db, pageId: string): Promise<string[]> {
   const rows = await db.selectFrom("learner_page_entries").select("entry_id").where("page_id", "=", pageId).orderBy("position").execute();
   return rows.map((r) => r.entry_id);
+}
+
+/** The imported entry of a user for one external credential. */
+export function findExternalEntry(db: Db, userId: string, key: string): Promise<BackpackEntryRow | undefined> {
+  return db.selectFrom("backpack_entries").selectAll().where("user_id", "=", userId).where("external_key", "=", key).executeTakeFirst();
+}
+
+/** Adds an imported entry; one already there for the same credential wins (the unique key). */
+export async function insertExternalEntry(db: Db, row: BackpackEntryRow): Promise<void> {
+  await db.insertInto("backpack_entries").values(row).onConflict((oc) => oc.columns(["user_id", "external_key"]).doNothing()).execute();
+}
+
+/** Deletes an imported entry (the page links go with it); entries of this node's credentials stay. */
+export async function deleteExternalEntry(db: Db, userId: string, id: string): Promise<boolean> {
+  const res = await db.deleteFrom("backpack_entries").where("user_id", "=", userId).where("id", "=", id).where("credential_id", "is", null).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** One entry by id, whoever holds it (the caller checks who may see it). */
+export function findEntryById(db: Db, id: string): Promise<BackpackEntryRow | undefined> {
+  return db.selectFrom("backpack_entries").selectAll().where("id", "=", id).executeTakeFirst();
 }

@@ -9,6 +9,8 @@ import { formFields } from "../http/form.ts";
 import type { Guards } from "../http/guards.ts";
 import type { Render } from "../http/render.ts";
 import { emailField, parseInput, requiredText } from "../shared/validation.ts";
+import { backpackAddressesRoutes } from "./backpack-addresses.routes.ts";
+import { backpackImportRoutes } from "./backpack-import.routes.ts";
 import type { BackpackService } from "./backpack.service.ts";
 
 const signInForm = z.object({ email: emailField });
@@ -91,5 +93,7 @@ export function backpackRoutes(d: { backpack: BackpackService; auth: AuthService
     const found = await d.backpack.page(c.req.param("id"), c.get("user"));
     return found ? d.render(c, "pages/backpack/public-page", found) : errorResponse(c, d.render, 404, "404");
   });
+  app.route("/", backpackImportRoutes(d));
+  app.route("/", backpackAddressesRoutes(d));
   return app;
 }

@@ -6,16 +6,16 @@ import type { CredentialRow, Db, UserRow } from "../db/database.ts";
 import { isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { newId } from "../shared/tokens.ts";
+import { createBackpackEmails, type EmailIdentities } from "./backpack-emails.service.ts";
+import { createBackpackImport, type BadgeVerifier } from "./backpack-import.service.ts";
 import * as repo from "./backpack.repository.ts";
 import type { BackpackEntryRow, LearnerPageRow } from "./backpack.tables.ts";
 
 const MAGIC_TTL_MS = 30 * 60_000;
 
 /** A learner's identifiers: verified e-mails and federation identifiers (SSO). */
-export interface LearnerIdentities {
+export interface LearnerIdentities extends EmailIdentities {
   identifiersOf(userId: string): Promise<string[]>;
-  ownerOfVerifiedEmail(email: string): Promise<string | undefined>;
-  markEmailVerified(userId: string, email: string): Promise<void>;
 }
 
 export interface BackpackDeps {
@@ -26,14 +26,43 @@ export interface BackpackDeps {
   credentials: CredentialsService;
   identities: LearnerIdentities;
   sendMagicLink: (to: string, signInUrl: string, expiresAt: string) => Promise<unknown>;
+  sendEmailConfirmation: (to: string, confirmUrl: string, expiresAt: string) => Promise<unknown>;
+  /** Checks badges imported from elsewhere. */
+  verifier: BadgeVerifier;
+  /** Largest badge file accepted for import (the verifier's limit). */
+  maxImportBytes: number;
   origin: string;
 }
 
-/** A backpack entry with its credential. */
+/** A backpack entry with its credential, and what the pages show of it. */
 export interface BackpackItem {
   entry: BackpackEntryRow;
   credential: CredentialRow | null;
   document: Record<string, any>;
+  name: string;
+  issuerName: string;
+  issuedOn: string | null;
+  image: string | null;
+  /** This node's credential page, or the imported badge's page. */
+  href: string;
+  /** Imported from elsewhere (null for this node's credentials). */
+  external: { source: string; kind: string; recipient: string } | null;
+}
+
+// Our own badge images are served by this node: a path keeps the page on the current host.
+function ownImage(doc: Record<string, any>): string | null {
+  const id = typeof doc.image === "string" ? doc.image : doc.image?.id;
+  return typeof id === "string" ? id.replace(/^https?:\/\/[^/]+/, "") : null;
+}
+
+function itemOf(entry: BackpackEntryRow, credential: CredentialRow | null, document: Record<string, any>): BackpackItem {
+  if (credential) {
+    return { entry, credential, document, name: String(document.name ?? ""), issuerName: String(document.issuer?.name ?? ""), issuedOn: document.validFrom ?? null, image: ownImage(document), href: `/credentials/${credential.id}`, external: null };
+  }
+  return {
+    entry, credential, document, name: entry.external_name ?? "?", issuerName: entry.external_issuer ?? "", issuedOn: entry.external_issued_on, image: entry.external_image,
+    href: `/backpack/imported/${entry.id}`, external: { source: entry.external_source ?? "", kind: entry.external_kind ?? "", recipient: entry.external_recipient ?? "unknown" },
+  };
 }
 
 /** Learners: sign-in by one-time link, backpack (accept, decline, visibility), pages, GDPR export and erasure. */
@@ -60,11 +89,19 @@ export function createBackpackService(deps: BackpackDeps) {
     return (await repo.listEntries(db, user.id)).flatMap((entry) => {
       const credential = entry.credential_id ? byId.get(entry.credential_id) ?? null : null;
       const raw = credential?.document ?? entry.external_document;
-      return raw ? [{ entry, credential, document: JSON.parse(raw) as Record<string, any> }] : [];
+      return raw ? [itemOf(entry, credential, JSON.parse(raw) as Record<string, any>)] : [];
     });
   }
 
+  const emails = createBackpackEmails({ clock, accounts: deps.accounts, identities: deps.identities, sendEmailConfirmation: deps.sendEmailConfirmation, origin: deps.origin });
+  const imports = createBackpackImport({
+    db, clock, verifier: deps.verifier, origin: deps.origin, maxBytes: deps.maxImportBytes,
+    emailsOf: async (user) => [...new Set([user.email, ...(await deps.identities.verifiedEmailsOf(user.id))])],
+  });
+
   return {
+    ...emails,
+    ...imports,
     items,
     /** Sends a one-time sign-in link when the address holds badges or an account; says nothing either way. */
     async requestSignIn(email: string): Promise<void> {
@@ -127,9 +164,13 @@ export function createBackpackService(deps: BackpackDeps) {
     async exportData(user: UserRow): Promise<Uint8Array> {
       const list = await items(user);
       const files: Record<string, Uint8Array> = {
-        "profile.json": strToU8(JSON.stringify({ email: user.email, displayName: user.display_name, locale: user.locale, createdAt: user.created_at, identifiers: await deps.identities.identifiersOf(user.id), pages: await repo.listPages(db, user.id) }, null, 2)),
+        "profile.json": strToU8(JSON.stringify({ email: user.email, displayName: user.display_name, locale: user.locale, createdAt: user.created_at, identifiers: await deps.identities.identifiersOf(user.id), pages: await repo.listPages(db, user.id),
+          imported: list.filter((i) => i.external).map((i) => ({ file: `imported/${i.entry.id}.json`, name: i.name, issuer: i.issuerName, source: i.external!.source, importedAt: i.entry.created_at })) }, null, 2)),
       };
-      for (const i of list) files[`credentials/${i.credential?.id ?? i.entry.id}.json`] = strToU8(JSON.stringify(i.document, null, 2));
+      for (const i of list) {
+        const name = i.credential ? `credentials/${i.credential.id}.json` : `imported/${i.entry.id}.json`;
+        files[name] = strToU8(JSON.stringify(i.document, null, 2)); // as issued, so that the file still verifies
+      }
       return zipSync(files);
     },
 

@@ -5,7 +5,14 @@ export interface BackpackEntriesTable {
   user_id: string;
   credential_id: string | null; // a credential of this node
   external_document: string | null; // a verified badge imported from elsewhere (JSON)
-  external_source: string | null;
+  external_source: string | null; // where it came from: "url:<address>", "file:<name>" or "json"
+  external_key: string | null; // the credential's id (or a hash of it): one entry per imported badge
+  external_kind: string | null; // "ob3" | "ob2"
+  external_name: string | null;
+  external_issuer: string | null;
+  external_image: string | null; // an https: or data: image URL, as the badge gives it
+  external_issued_on: string | null;
+  external_recipient: string | null; // "match": issued to one of the holder's addresses; "unknown": the badge names no address
   status: string; // "pending" | "accepted" | "declined"
   visibility: string; // "private" | "public"
   show_name: number; // the holder's name may appear on the public badge page
@@ -29,7 +36,7 @@ export interface LearnerPageEntriesTable {
   position: number;
 }
 
-/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts). */
+/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts, 0051). */
 export interface BackpackTables {
   backpack_entries: BackpackEntriesTable;
   learner_pages: LearnerPagesTable;

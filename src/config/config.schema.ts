@@ -31,6 +31,8 @@ export const configSchema = z
       .object({
         level: z.enum(["debug", "info", "warning", "error"]).default("info"),
         format: z.enum(["pretty", "json"]).optional(),
+        // Fedify's own logs (deliveries, signatures, retries); default warning (info when level is debug).
+        fedifyLevel: z.enum(["debug", "info", "warning", "error"]).optional(),
       })
       .strict()
       .prefault({}),
@@ -117,7 +119,11 @@ export interface Config {
   readonly locale: "fr" | "en";
   readonly production: boolean;
   readonly trustProxy: boolean;
-  readonly log: { readonly level: "debug" | "info" | "warning" | "error"; readonly format: "pretty" | "json" };
+  readonly log: {
+    readonly level: "debug" | "info" | "warning" | "error";
+    readonly format: "pretty" | "json";
+    readonly fedifyLevel: "debug" | "info" | "warning" | "error";
+  };
   readonly admin: { readonly email: string };
   readonly auth: { readonly passwordLogin: boolean; readonly sessionDays: number; readonly maxFailedLogins: number; readonly passwordHashCost: number };
   readonly mail: {

@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
 const leaves: ReadonlyArray<readonly [string, Leaf]> = [
   ["origin", "string"], ["port", "number"], ["host", "string"], ["dataDir", "string"], ["database", "string"],
   ["demo", "boolean"], ["locale", "string"], ["trustProxy", "boolean"],
-  ["log.level", "string"], ["log.format", "string"], ["admin.email", "string"],
+  ["log.level", "string"], ["log.format", "string"], ["log.fedifyLevel", "string"], ["admin.email", "string"],
   ["auth.passwordLogin", "boolean"], ["auth.sessionDays", "number"], ["auth.maxFailedLogins", "number"], ["auth.passwordHashCost", "number"],
   ["mail.from", "string"], ["mail.smtp.host", "string"], ["mail.smtp.port", "number"], ["mail.smtp.secure", "boolean"],
   ["mail.smtp.user", "string"], ["mail.smtp.password", "string"], ["mail.transport", "string"], ["mail.dir", "string"],
@@ -104,7 +104,7 @@ export function resolveConfig(input: ConfigInput, env: Env, cwd = process.cwd())
   const config: Config = {
     origin, port: v.port, host: v.host ?? (loopback ? "127.0.0.1" : "0.0.0.0"), dataDir, database,
     demo: v.demo ?? loopback, locale: v.locale, production: !loopback, trustProxy: v.trustProxy,
-    log: { level: v.log.level, format: v.log.format ?? (loopback ? "pretty" : "json") },
+    log: { level: v.log.level, format: v.log.format ?? (loopback ? "pretty" : "json"), fedifyLevel: v.log.fedifyLevel ?? (v.log.level === "debug" ? "info" : "warning") },
     admin: v.admin, auth: v.auth, jobs: v.jobs, signing: v.signing,
     federation: { enabled: v.federation.enabled, allowPrivateAddress: v.federation.allowPrivateAddress ?? loopback },
     mail: {

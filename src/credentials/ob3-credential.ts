@@ -25,6 +25,8 @@ export interface CredentialInput {
   evidence?: { id?: string | null; narrative?: string | null; name?: string | null } | null;
   narrative?: string | null;
   endorsements?: object[];
+  /** Partners' EndorsementCredentials of the template, as received (signed by their endorsers): `achievement.endorsement`. */
+  achievementEndorsements?: object[];
 }
 
 // Dates as DateTimeZ without milliseconds, as every sample does.
@@ -34,7 +36,7 @@ function dateTime(iso: string): string {
 
 /** The unsigned OpenBadgeCredential (ob3.md §1.12: VC 2.0 + OB 3.0.3 + extensions, arrays everywhere). */
 export function buildOpenBadgeCredential(urls: NodeUrls, c: CredentialInput): Record<string, unknown> {
-  const achievement = c.achievement;
+  const achievement = c.achievementEndorsements?.length ? { ...c.achievement, endorsement: c.achievementEndorsements } : c.achievement;
   const name = String(achievement.name);
   const image = achievement.image as { id: string } | undefined;
   const subject: Record<string, unknown> = {

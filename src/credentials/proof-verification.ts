@@ -3,6 +3,12 @@ import { Ed25519Signature2020 } from "@digitalbazaar/ed25519-signature-2020";
 import { cryptosuite as eddsaRdfc2022 } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
 import * as vc from "@digitalbazaar/vc";
 import type { DocumentLoader } from "./document-loader.ts";
+import { installJsonldSpeedup } from "./jsonld-speedup.ts";
+
+// Verifying expands and canonicalizes like signing does, so it spends its time in the same active-
+// context clones; install the copy-on-write contexts here too rather than rely on signing.ts having
+// been imported first in this thread.
+installJsonldSpeedup();
 
 export interface ProofCheck {
   verified: boolean;

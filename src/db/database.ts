@@ -158,6 +158,7 @@ export interface FrameworksTable {
   created_by: string | null;
   created_at: string;
   updated_at: string;
+  archived_at: string | null; // archived: partners were sent a Delete
 }
 
 export interface FrameworkItemsTable {

@@ -22,8 +22,8 @@ export interface DownloadsDeps {
   issuers: IssuersService;
   urls: NodeUrls;
   /**
-   * Whether the holder lets their name appear on the public page and the certificate. Nothing
-   * stores that choice yet (the backpack will): by default no name is ever shown.
+   * Whether the holder lets their name appear on the public page and the certificate (their
+   * choice in the backpack, wired in app.ts). Without it no name is ever shown.
    */
   showName?: (row: CredentialRow) => boolean | Promise<boolean>;
 }

@@ -9,6 +9,8 @@ import type { ActorKeys } from "./actor-keys.ts";
 import { NODE_KEY_OWNER } from "./actor-keys.ts";
 import type { FederationService } from "./federation.service.ts";
 import type { SharingService } from "./sharing.service.ts";
+import type { FrameworkSharingService } from "./framework-sharing.service.ts";
+import { toFrameworkActivity } from "./framework-vocab.ts";
 import { toRecipient, toTemplateActivity, toTemplateDocument } from "./vocab.ts";
 
 /** The identifier of the node's own Application actor (not a valid issuer slug, so never taken). */
@@ -21,6 +23,8 @@ export interface ActorsDeps {
   achievements: AchievementsService;
   partners: FederationService;
   sharing: SharingService;
+  /** Its frameworks are listed on the outbox's first page, after the templates. */
+  frameworkSharing?: FrameworkSharingService;
   actorKeys: ActorKeys;
   version: string;
 }
@@ -115,8 +119,9 @@ function registerOutbox(federation: Federation<void>, d: ActorsDeps, issuerOf: (
       if (!issuer || cursor === null) return null;
       const from = Number(cursor) || 0;
       const page = await d.sharing.publishedOf(issuer.id, from, PAGE);
+      const frameworks = from === 0 && d.frameworkSharing ? await d.frameworkSharing.publishedOf(issuer.id) : [];
       return {
-        items: page.items.map((t) => toTemplateActivity(ctx, t) as Create),
+        items: [...page.items.map((t) => toTemplateActivity(ctx, t) as Create), ...frameworks.map((f) => toFrameworkActivity(ctx, f) as Create)],
         nextCursor: from + PAGE < page.total ? String(from + PAGE) : null,
       };
     })

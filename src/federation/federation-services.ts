@@ -19,9 +19,12 @@ import { profileFacts } from "../issuers/issuer-profile.ts";
 import { createKeyDocuments } from "../keys/key-documents.ts";
 import type { KeysService } from "../keys/keys.service.ts";
 import { createRemoteFetch } from "../verification/remote-fetch.ts";
-import { createEndorsementsService } from "./endorsements.service.ts";
+import { createEndorsementStatusReader } from "./endorsement-status.ts";
+import { createEndorsementsService, type EndorsementStatusLists } from "./endorsements.service.ts";
 import { createReuseService } from "./reuse.service.ts";
+import { createTrustDirectory } from "./trust.service.ts";
 import { createSharingService } from "./sharing.service.ts";
+import { createFrameworkSharingService, type FrameworkSource } from "./framework-sharing.service.ts";
 
 export interface FederationServicesDeps {
   config: Config;
@@ -34,6 +37,10 @@ export interface FederationServicesDeps {
   urls: NodeUrls;
   /** OB signing keys: endorsements are signed with the endorser's OB issuer key. */
   keys: KeysService;
+  /** The issuers' status lists, built after federation (read at call time): endorsements have revocation entries. */
+  statusLists: () => EndorsementStatusLists;
+  /** Our frameworks as partners receive them (CASE 1.0 export). */
+  frameworks: FrameworkSource;
 }
 
 /** The federation feature for the composition root: partner rules, catalogue sharing, Fedify (null when disabled). */
@@ -45,22 +52,26 @@ export function createFederationServices(d: FederationServicesDeps) {
   });
   const partners = createFederationService({ db, clock, audit: d.audit, issuers: d.issuers, network, origin: config.origin });
   const sharing = createSharingService({ db, clock, jobs: d.jobs, achievements: d.achievements, issuers: d.issuers, urls: d.urls, origin: config.origin });
+  const frameworkSharing = createFrameworkSharingService({ db, clock, jobs: d.jobs, issuers: d.issuers, frameworks: d.frameworks, urls: d.urls, origin: config.origin });
   const actorKeys = createActorKeys({ db, clock, secret: config.secret });
   const reuse = createReuseService({ db, clock, achievements: d.achievements, urls: d.urls, network });
   const documentLoader = credentialLoader(d);
   const endorsements = createEndorsementsService({
     db, clock, audit: d.audit, urls: d.urls, origin: config.origin, network, achievements: d.achievements,
     sign: async (doc, issuer) => signCredential(doc, await d.keys.signingKey(issuer), { documentLoader }),
-    verify: (vc) => verifyProofs(vc, documentLoader),
+    verify: (vc) => verifyProofs(vc, documentLoader), issuers: d.issuers, statusLists: d.statusLists,
+    statusOf: createEndorsementStatusReader({ clock, remote: createRemoteFetch({ allowPrivateAddress: config.federation.allowPrivateAddress, timeoutMs: 10_000, maxBytes: 256 * 1024 }) }),
   });
   if (config.federation.enabled) {
     federation = createFederationNode({
       db, clock, jobs: d.jobs, origin: config.origin, allowPrivateAddress: config.federation.allowPrivateAddress, version: VERSION,
-      issuers: d.issuers, achievements: d.achievements, partners, sharing, reuse, endorsements, actorKeys,
+      issuers: d.issuers, achievements: d.achievements, partners, sharing, reuse, endorsements, actorKeys, frameworkSharing,
     });
   }
   const publisher: AchievementPublisher | undefined = federation ? sharing.publisher : undefined;
-  return { federation, partners, sharing, reuse, endorsements, actorKeys, publisher };
+  const frameworkPublisher = federation ? frameworkSharing.publisher : undefined;
+  const trust = createTrustDirectory({ db, urls: d.urls, issuers: d.issuers });
+  return { federation, partners, sharing, reuse, endorsements, actorKeys, publisher, frameworkSharing, frameworkPublisher, trust };
 }
 
 // Our own key documents in-process; partners' (their OB keys and Profiles) over HTTP, asking for

@@ -34,6 +34,8 @@ export interface FederationNetwork {
   sendAnnounce(issuerSlug: string, remote: RemoteActor, objectId: string, activityId: string): Promise<void>;
   /** Delivers a signed credential (an endorsement) replying to `inReplyTo`, to its owner and our followers. */
   sendEndorsement(issuerSlug: string, owner: RemoteActor, doc: { apId: string; activityId: string; content: string; inReplyTo: string; name: string }): Promise<void>;
+  /** Withdraws one of our endorsements: a Delete of its Document, to its owner and our followers. */
+  sendEndorsementDelete(issuerSlug: string, owner: RemoteActor, doc: { apId: string; activityId: string }): Promise<void>;
 }
 
 export type FollowError = "not-found" | "self" | "local" | "blocked";

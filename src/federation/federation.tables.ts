@@ -69,6 +69,24 @@ export interface RemoteTemplatesTable {
   archived_at: string | null;
 }
 
+export interface RemoteFrameworksTable {
+  id: string;
+  ap_id: string;
+  package_url: string;
+  actor_id: string;
+  name: string;
+  description: string;
+  source_url: string | null;
+  competencies: number;
+  tree_json: string; // JSON: FrameworkDraft
+  case_json: string;
+  changed_at: string;
+  status: string; // "published" | "archived"
+  received_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
 export interface BlockedDomainsTable {
   issuer_id: string;
   domain: string;
@@ -102,6 +120,14 @@ export interface EndorsementsTable {
   comment: string;
   vc_json: string;
   created_at: string;
+  status_index: number | null; // "given": the entry in our issuer's revocation list (migration 0031)
+  withdrawn_at: string | null;
+}
+
+export interface EndorsementSettingsTable {
+  achievement_id: string;
+  embed: number; // 1: newly issued credentials embed the template's endorsements
+  updated_at: string;
 }
 
 /** The federation part of the schema. */
@@ -112,10 +138,12 @@ export interface FederationTables {
   federation_follows: FederationFollowsTable;
   remote_actors: RemoteActorsTable;
   remote_templates: RemoteTemplatesTable;
+  remote_frameworks: RemoteFrameworksTable;
   blocked_domains: BlockedDomainsTable;
   federation_activities: FederationActivitiesTable;
   template_reuses: TemplateReusesTable;
   endorsements: EndorsementsTable;
+  endorsement_settings: EndorsementSettingsTable;
 }
 
 export type EndorsementRow = Selectable<EndorsementsTable>;
@@ -124,4 +152,5 @@ export type ActorKeyRow = Selectable<ActorKeysTable>;
 export type FollowRow = Selectable<FederationFollowsTable>;
 export type RemoteActorRow = Selectable<RemoteActorsTable>;
 export type RemoteTemplateRow = Selectable<RemoteTemplatesTable>;
+export type RemoteFrameworkRow = Selectable<RemoteFrameworksTable>;
 export type BlockedDomainRow = Selectable<BlockedDomainsTable>;

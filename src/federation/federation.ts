@@ -14,6 +14,9 @@ import { registerActors } from "./actors.ts";
 import { fedifyBridge, inboxGuard, wantsActivityStreams } from "./fedify-hono.ts";
 import type { FederationService } from "./federation.service.ts";
 import { registerInbox } from "./inbox.ts";
+import type { FrameworkSharingService } from "./framework-sharing.service.ts";
+import { FRAMEWORK_MEDIA_TYPE } from "./framework-payload.ts";
+import { attachmentsOf, registerFrameworkSharing } from "./framework-vocab.ts";
 import type { ReuseService } from "./reuse.service.ts";
 import type { EndorsementsService } from "./endorsements.service.ts";
 import { KyselyKvStore } from "./kv-store.ts";
@@ -35,6 +38,7 @@ export interface FederationNodeDeps {
   reuse: ReuseService;
   endorsements: EndorsementsService;
   actorKeys: ActorKeys;
+  frameworkSharing: FrameworkSharingService;
 }
 
 /** Builds the node's Fedify `Federation` and starts listening on its queue (the jobs table). */
@@ -56,7 +60,7 @@ export function createFederationNode(d: FederationNodeDeps): Federation<void> {
     if (failure.statusCode === 404 || failure.statusCode === 410) await d.partners.dropGoneFollowers(failure.actorIds.map((u) => u.href));
   });
   registerInbox(federation, {
-    issuers: d.issuers, partners: d.partners, sharing: d.sharing, reuse: d.reuse, endorsements: d.endorsements,
+    issuers: d.issuers, partners: d.partners, sharing: d.sharing, reuse: d.reuse, endorsements: d.endorsements, frameworks: d.frameworkSharing,
     onAccepted: async (actorId) => {
       await d.jobs.enqueue(BACKFILL_QUEUE, { actorId });
       d.jobs.wake();
@@ -72,6 +76,7 @@ export function createFederationNode(d: FederationNodeDeps): Federation<void> {
     await ctx.sendActivity({ identifier: t.issuerSlug }, "followers", toTemplateActivity(ctx, t), { preferSharedInbox: true });
     return { sent: t.activityId };
   });
+  registerFrameworkSharing(federation, d);
   d.jobs.register(BACKFILL_QUEUE, ({ actorId }: { actorId: string }) => backfill(federation, d, actorId));
   return federation;
 }
@@ -92,7 +97,12 @@ async function backfill(federation: Federation<void>, d: FederationNodeDeps, act
     if (++seen > BACKFILL_LIMIT) break;
     if (!(item instanceof Create) || item.actorId?.href !== actorId) continue;
     const object = await item.getObject(ctx);
-    if (object instanceof Document && (await d.sharing.receive(actorId, fromDocument(object))).ok) stored++;
+    if (!(object instanceof Document)) continue;
+    const doc = fromDocument(object);
+    const outcome = doc.mediaType === FRAMEWORK_MEDIA_TYPE
+      ? await d.frameworkSharing.receive(actorId, { ...doc, attachments: await attachmentsOf(object) })
+      : await d.sharing.receive(actorId, doc);
+    if (outcome.ok) stored++;
   }
   return { stored };
 }

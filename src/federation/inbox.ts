@@ -10,6 +10,9 @@ import type { EndorsementsService } from "./endorsements.service.ts";
 import type { FederationService } from "./federation.service.ts";
 import type { ReuseService } from "./reuse.service.ts";
 import type { SharingService } from "./sharing.service.ts";
+import { FRAMEWORK_MEDIA_TYPE } from "./framework-payload.ts";
+import type { FrameworkSharingService } from "./framework-sharing.service.ts";
+import { attachmentsOf } from "./framework-vocab.ts";
 import { fromDocument, toRemoteActor } from "./vocab.ts";
 
 const log = getLogger(["francebadge", "federation", "inbox"]);
@@ -18,6 +21,8 @@ export interface InboxDeps {
   issuers: IssuersService;
   partners: FederationService;
   sharing: SharingService;
+  /** Partners' competency frameworks (a Document carrying a CASE package). */
+  frameworks: FrameworkSharingService;
   reuse: ReuseService;
   endorsements: EndorsementsService;
   /** A partner accepted our Follow: its published templates are fetched from its outbox. */
@@ -54,7 +59,12 @@ export function registerInbox(federation: Federation<void>, d: InboxDeps): void 
     .on(Update, once((ctx, update) => onTemplate(ctx, update, d)))
     .on(Delete, once(async (_ctx, del) => {
       const objectId = del.objectId?.href;
-      return objectId && (await d.sharing.receiveDelete(del.actorId!.href, objectId)) ? "archived" : "ignored";
+      if (!objectId) return "ignored";
+      // A withdrawn endorsement (only its endorser may withdraw it), else an archived template or framework.
+      const endorsement = await d.endorsements.receiveDelete(del.actorId!.href, objectId);
+      if (endorsement) return endorsement;
+      if (await d.sharing.receiveDelete(del.actorId!.href, objectId)) return "archived";
+      return (await d.frameworks.receiveDelete(del.actorId!.href, objectId)) ? "archived:framework" : "ignored";
     }))
     .on(Announce, once((ctx, announce) => onAnnounce(ctx, announce, d)))
     .onError((_ctx, error) => {
@@ -86,7 +96,12 @@ async function onTemplate(ctx: Ctx, activity: Create | Update, d: InboxDeps): Pr
   const object = await activity.getObject(ctx);
   if (!(object instanceof Document)) return "ignored:type";
   const doc = fromDocument(object);
-  // A Document replying to a template carries an endorsement; otherwise it is a template.
+  // A Document replying to a template carries an endorsement; a CASE package (plain JSON) is a
+  // competency framework; otherwise it is a template.
+  if (doc.mediaType === FRAMEWORK_MEDIA_TYPE && !doc.inReplyTo) {
+    const framework = await d.frameworks.receive(activity.actorId!.href, { ...doc, attachments: await attachmentsOf(object) });
+    return framework.ok ? `framework:${framework.value}` : `dropped:framework:${framework.error}`;
+  }
   const outcome = doc.inReplyTo
     ? await d.endorsements.receive(activity.actorId!.href, doc)
     : await d.sharing.receive(activity.actorId!.href, doc);

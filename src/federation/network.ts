@@ -5,7 +5,7 @@ import { Accept, Announce, Follow, Reject, Undo, type Object as APObject } from 
 import { getLogger } from "@logtape/logtape";
 import { newId } from "../shared/tokens.ts";
 import type { FederationNetwork, RemoteActor } from "./federation.service.ts";
-import { toEndorsementCreate, toRecipient, toRemoteActor } from "./vocab.ts";
+import { toEndorsementCreate, toEndorsementDelete, toRecipient, toRemoteActor } from "./vocab.ts";
 
 const log = getLogger(["francebadge", "federation"]);
 
@@ -83,6 +83,13 @@ export function createNetwork(deps: NetworkDeps): FederationNetwork {
       const create = toEndorsementCreate(c, slug, new URL(owner.id), doc);
       await c.sendActivity({ identifier: slug }, toRecipient(owner), create);
       await c.sendActivity({ identifier: slug }, "followers", create, { preferSharedInbox: true, excludeBaseUris: [new URL(owner.id)] });
+    },
+
+    async sendEndorsementDelete(slug, owner, doc) {
+      const c = ctx();
+      const del = toEndorsementDelete(c, slug, new URL(owner.id), doc);
+      await c.sendActivity({ identifier: slug }, toRecipient(owner), del);
+      await c.sendActivity({ identifier: slug }, "followers", del, { preferSharedInbox: true, excludeBaseUris: [new URL(owner.id)] });
     },
   };
 }

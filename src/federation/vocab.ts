@@ -65,6 +65,12 @@ export function toEndorsementCreate(ctx: Context<void>, slug: string, owner: URL
   return new Create({ id: new URL(d.activityId), actor, object, to: owner, ccs: [ctx.getFollowersUri(slug), PUBLIC_COLLECTION] });
 }
 
+/** The Delete that withdraws one of our endorsements (the credential's status bit is set too). */
+export function toEndorsementDelete(ctx: Context<void>, slug: string, owner: URL, d: { apId: string; activityId: string }): Delete {
+  const actor = ctx.getActorUri(slug);
+  return new Delete({ id: new URL(d.activityId), actor, object: new Tombstone({ id: new URL(d.apId) }), to: owner, ccs: [ctx.getFollowersUri(slug), PUBLIC_COLLECTION] });
+}
+
 /** The parts of an incoming Document the receiving checks read. */
 export function fromDocument(doc: Document): IncomingDocument {
   const content = doc.content;

@@ -29,6 +29,18 @@ export async function insertFramework(db: Db, row: Insertable<FrameworksTable>):
   await db.insertInto("frameworks").values(row).execute();
 }
 
+/** Changes a framework's details unless it is archived; true when a row changed. */
+export async function updateFramework(db: Db, id: string, changes: { name: string; description: string; source_url: string | null; updated_at: string }): Promise<boolean> {
+  const r = await db.updateTable("frameworks").set(changes).where("id", "=", id).where("archived_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Marks a framework archived unless it already is; true when this call did it. */
+export async function archiveFramework(db: Db, id: string, at: string): Promise<boolean> {
+  const r = await db.updateTable("frameworks").set({ archived_at: at, updated_at: at }).where("id", "=", id).where("archived_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Inserts framework items (competencies before their sub-competencies). */
 export async function insertItems(db: Db, rows: Insertable<FrameworkItemsTable>[]): Promise<void> {
   await insertChunked(rows, (chunk) => db.insertInto("framework_items").values(chunk).execute());

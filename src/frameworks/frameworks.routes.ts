@@ -94,11 +94,38 @@ export function frameworksRoutes(d: FrameworksRoutesDeps) {
     return c.redirect(`/frameworks/${done.value.id}`, 303);
   });
 
-  app.get("/frameworks/:id", async (c) => {
+  const showPage = async (c: Context<AppEnv>, extra: Record<string, unknown> = {}, status: 200 | 422 = 200) => {
     const a = await access(c);
     const matrix = a && (await frameworks.matrix(a.row.id, { staff: a.roles.size > 0 }));
     if (!a || !matrix) return errorResponse(c, d.render, 404, "404");
-    return d.render(c, "pages/frameworks/show", { issuer: a.issuer, matrix, canLadder: a.roles.has("creator") });
+    const canEdit = a.roles.has("creator") && !a.row.archived_at;
+    return d.render(c, "pages/frameworks/show", { issuer: a.issuer, matrix, canLadder: canEdit, canEdit, ...extra }, status);
+  };
+
+  app.get("/frameworks/:id", (c) => showPage(c));
+
+  // Details and archiving: partners following the issuer are sent an Update or a Delete.
+  app.post("/frameworks/:id/details", guards.requireUser, async (c) => {
+    const a = await access(c);
+    if (!a) return errorResponse(c, d.render, 404, "404");
+    if (!a.roles.has("creator")) return errorResponse(c, d.render, 403, "403");
+    const body = (await c.req.parseBody()) as Body;
+    const fields = { name: text(body, "name"), description: text(body, "description"), sourceUrl: text(body, "sourceUrl") };
+    const done = await frameworks.updateDetails(c.get("actor"), a.row.id, fields);
+    if (!done.ok && done.error === "not-found") return errorResponse(c, d.render, 404, "404");
+    if (!done.ok && done.error === "archived") return errorResponse(c, d.render, 422, "frameworkArchived");
+    if (!done.ok) return showPage(c, { detailsForm: fields, detailsErrors: done.error }, 422);
+    setFlash(c, d.cookies, { key: "frameworks.details.saved" });
+    return c.redirect(`/frameworks/${a.row.id}`, 303);
+  });
+
+  app.post("/frameworks/:id/archive", guards.requireUser, async (c) => {
+    const a = await access(c);
+    if (!a) return errorResponse(c, d.render, 404, "404");
+    if (!a.roles.has("creator")) return errorResponse(c, d.render, 403, "403");
+    await frameworks.archive(c.get("actor"), a.row.id);
+    setFlash(c, d.cookies, { key: "frameworks.archive.done", params: { name: a.row.name } });
+    return c.redirect(`/frameworks/${a.row.id}`, 303);
   });
 
   app.get("/frameworks/:id/export.csv", async (c) => {

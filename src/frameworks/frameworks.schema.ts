@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionalText, optionalUrl } from "../shared/validation.ts";
+import { optionalText, optionalUrl, requiredText } from "../shared/validation.ts";
 
 // A competency framework as the importers build it and the pages show it. The same shape is
 // stored as the pending import's payload and rebuilt from the tables for a saved framework
@@ -99,6 +99,13 @@ export const importForm = z.object({
 });
 
 export type ImportFormInput = z.output<typeof importForm>;
+
+/** The details form of a stored framework (name, description, source URL). */
+export const detailsForm = z.object({
+  name: requiredText(MAX_NAME),
+  description: optionalText(5000),
+  sourceUrl: optionalUrl,
+});
 
 /** Summary counts of a framework draft. */
 export function countDraft(d: FrameworkDraft): ImportReport["counts"] {

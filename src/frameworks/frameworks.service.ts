@@ -7,6 +7,7 @@ import { isoIn, isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type FieldErrors, type Result } from "../shared/result.ts";
 import { newId } from "../shared/tokens.ts";
 import { buildFromCase, type CaseImportInput } from "./frameworks.case.ts";
+import { createFrameworkChanges } from "./frameworks.changes.ts";
 import { buildFromCsv, type CsvImportInput } from "./frameworks.csv.ts";
 import { toCasePackage, toCsvFiles } from "./frameworks.export.ts";
 import { createLadder, type LadderResult } from "./ladder.service.ts";
@@ -26,6 +27,19 @@ export interface PendingImport {
   frameworkId: string | null;
 }
 
+/** A change of a framework that partners hear about: Create, Update or Delete to the issuer's followers. */
+export interface FrameworkChange {
+  frameworkId: string;
+  issuerId: string;
+  kind: "create" | "update" | "delete";
+  changedAt: string;
+}
+
+/** Told of each framework change inside the change's transaction (the federation feature sends it). */
+export interface FrameworkPublisher {
+  changed(tx: Db, change: FrameworkChange): Promise<void>;
+}
+
 /** How many learners hold each template (the issuing feature provides it). */
 export type CountHolders = (achievementIds: string[]) => Promise<Map<string, number>>;
 
@@ -38,6 +52,8 @@ export interface FrameworksDeps {
   // Default: nobody holds anything yet. The awarding feature will pass its own counter here
   // (a count of valid, non-revoked credentials per achievement id) when it lands.
   countHolders?: CountHolders;
+  /** Read at call time: the federation feature is built after this one. */
+  publisher?: () => FrameworkPublisher | undefined;
 }
 
 /** A template shown in a matrix cell. */
@@ -120,6 +136,7 @@ export function createFrameworksService(deps: FrameworksDeps) {
         action: "framework.import", objectType: "framework", objectId: rows.framework.id, issuerId: issuer.id,
         details: { name: rows.framework.name, kind: pending.kind, ...pending.report.counts },
       }, tx);
+      await deps.publisher?.()?.changed(tx, { frameworkId: rows.framework.id, issuerId: issuer.id, kind: "create", changedAt: rows.framework.updated_at });
       return true;
     });
     if (!stored) return confirm(actor, issuer, importId);
@@ -160,6 +177,8 @@ export function createFrameworksService(deps: FrameworksDeps) {
     importCsv: async (actor: Actor, issuer: IssuerRow, input: CsvImportInput) => importNow(actor, issuer, await preview(actor, issuer, "csv", buildFromCsv(input))),
     /** Preview and confirm a CASE package in one step. */
     importCase: async (actor: Actor, issuer: IssuerRow, input: CaseImportInput) => importNow(actor, issuer, await preview(actor, issuer, "case", buildFromCase(input))),
+
+    ...createFrameworkChanges(deps),
 
     /** The matrix: the framework and its templates per (competency, level); drafts only for staff. */
     async matrix(id: string, opts: { staff: boolean }): Promise<Matrix | null> {

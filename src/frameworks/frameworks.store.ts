@@ -11,6 +11,7 @@ export function draftRows(d: FrameworkDraft, meta: { issuerId: string; createdBy
   const framework: FrameworkRow = {
     id: newId(), issuer_id: meta.issuerId, name: d.name, description: d.description, source_url: d.sourceUrl, source_kind: d.sourceKind,
     case_uri: d.caseUri, case_identifier: d.caseIdentifier, levels: JSON.stringify(d.levels), created_by: meta.createdBy, created_at: meta.now, updated_at: meta.now,
+    archived_at: null,
   };
   const items: FrameworkItemRow[] = [];
   const cells: FrameworkCellRow[] = [];

@@ -8,6 +8,13 @@ export async function insertJob(db: Db, job: Insertable<JobsTable>): Promise<boo
   return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
+/** Inserts jobs, one statement per 100; those whose dedupe_key already exists are left alone. */
+export async function insertJobs(db: Db, jobs: Insertable<JobsTable>[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 100) {
+    await db.insertInto("jobs").values(jobs.slice(i, i + 100)).onConflict((oc) => oc.column("dedupe_key").doNothing()).execute();
+  }
+}
+
 /** Finds one job by id. */
 export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
   return db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();

@@ -54,18 +54,28 @@ export function createJobQueue(deps: JobQueueDeps) {
   let ticking: Promise<number> | undefined;
   let tickAgain = false;
 
-  async function enqueue(queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<JobRow> {
-    const db = opts.db ?? deps.db;
+  function newJob(queue: string, payload: unknown, opts: EnqueueOptions): JobRow {
     const now = isoNow(deps.clock);
-    const id = newId();
-    await repo.insertJob(db, {
-      id, queue, payload: JSON.stringify(payload ?? null), status: "pending", attempts: 0,
+    return {
+      id: newId(), queue, payload: JSON.stringify(payload ?? null), status: "pending", attempts: 0,
       max_attempts: opts.maxAttempts ?? 8, run_at: opts.runAt?.toISOString() ?? now,
       dedupe_key: opts.dedupeKey ?? null, progress_done: 0, progress_total: opts.total ?? null,
-      created_at: now, updated_at: now,
-    });
-    const row = opts.dedupeKey ? await repo.findJobByDedupeKey(db, opts.dedupeKey) : await repo.findJob(db, id);
-    return row!;
+      created_at: now, updated_at: now, locked_by: null, locked_until: null, last_error: null, result: null, finished_at: null,
+    };
+  }
+
+  async function enqueue(queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<JobRow> {
+    const db = opts.db ?? deps.db;
+    const job = newJob(queue, payload, opts);
+    // Inserted: the row is what was written (no read back; a bulk award queues thousands of e-mails).
+    // Not inserted: the job with that dedupe key is the one to return.
+    if (await repo.insertJob(db, job)) return job;
+    return (await repo.findJobByDedupeKey(db, opts.dedupeKey!))!;
+  }
+
+  /** Queues many jobs of one queue in a few statements (a bulk award's e-mails); a dedupe key already queued is skipped. */
+  async function enqueueMany(queue: string, items: Array<{ payload: unknown; dedupeKey?: string }>, opts: Omit<EnqueueOptions, "dedupeKey" | "total"> = {}): Promise<void> {
+    await repo.insertJobs(opts.db ?? deps.db, items.map((item) => newJob(queue, item.payload, { ...opts, dedupeKey: item.dedupeKey })));
   }
 
   function retryDelay(attempt: number): number {
@@ -174,6 +184,7 @@ export function createJobQueue(deps: JobQueueDeps) {
   return {
     workerId,
     enqueue,
+    enqueueMany,
     tick,
     /** Registers the handler of a queue (before start). */
     register(queue: string, handler: JobHandler): void {

@@ -84,7 +84,7 @@ function checkMessage(m: OutgoingMail): void {
 export function createMailService(deps: MailDeps) {
   const host = new URL(deps.origin).hostname;
 
-  async function send(message: OutgoingMail, opts: SendOptions = {}): Promise<QueuedMailRef> {
+  function payloadOf(message: OutgoingMail): MailJobPayload {
     checkMessage(message);
     const mail: QueuedMail = {
       messageId: `<${newId()}@${host}>`, queuedAt: isoNow(deps.clock),
@@ -94,12 +94,16 @@ export function createMailService(deps: MailDeps) {
       headers: { "Auto-Submitted": "auto-generated", ...Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, oneLine(v)])) },
       attachments: message.attachments ?? [],
     };
-    const payload: MailJobPayload = { to: mail.to, messageId: mail.messageId, sealed: seal(deps.secret, SEAL_PURPOSE, JSON.stringify(mail)) };
+    return { to: mail.to, messageId: mail.messageId, sealed: seal(deps.secret, SEAL_PURPOSE, JSON.stringify(mail)) };
+  }
+
+  async function send(message: OutgoingMail, opts: SendOptions = {}): Promise<QueuedMailRef> {
+    const payload = payloadOf(message);
     const job = await deps.jobs.enqueue(MAIL_QUEUE, payload, { dedupeKey: opts.dedupeKey, maxAttempts: MAX_ATTEMPTS, db: opts.db });
-    const queued = !opts.dedupeKey || (JSON.parse(job.payload) as MailJobPayload).messageId === mail.messageId;
+    const queued = !opts.dedupeKey || (JSON.parse(job.payload) as MailJobPayload).messageId === payload.messageId;
     // Outside a transaction the job is visible now; inside one the poller finds it after the commit.
     if (!opts.db) deps.jobs.wake();
-    return { jobId: job.id, messageId: mail.messageId, queued };
+    return { jobId: job.id, messageId: payload.messageId, queued };
   }
 
   async function deliver(payload: MailJobPayload, ctx: JobContext) {
@@ -150,6 +154,22 @@ export function createMailService(deps: MailDeps) {
       if (!claimUrl) throw new TypeError("sendAwardNotification: claimUrl or credentialId is required");
       const locale = await localeFor(input.to, input.locale, opts.db);
       return send({ to: input.to, ...awardNotificationMail({ ...input, claimUrl, locale }, deps.origin), headers: { "X-FranceBadge-Kind": "award-notification" } }, opts);
+    },
+
+    /**
+     * Queues the notifications of a bulk award in a few statements (one per 100 e-mails), each
+     * once per `dedupeKey`; otherwise as sendAwardNotification. Pass `db: tx`.
+     */
+    async sendAwardNotifications(inputs: Array<Addressed<Omit<AwardNotificationInput, "claimUrl">> & { credentialId: string; dedupeKey: string }>, opts: Pick<SendOptions, "db"> = {}): Promise<void> {
+      const items = [];
+      for (const { dedupeKey, ...input } of inputs) {
+        const locale = await localeFor(input.to, input.locale, opts.db);
+        const claimUrl = `${deps.origin}/credentials/${input.credentialId}`;
+        const payload = payloadOf({ to: input.to, ...awardNotificationMail({ ...input, claimUrl, locale }, deps.origin), headers: { "X-FranceBadge-Kind": "award-notification" } });
+        items.push({ payload, dedupeKey });
+      }
+      await deps.jobs.enqueueMany(MAIL_QUEUE, items, { maxAttempts: MAX_ATTEMPTS, db: opts.db });
+      if (!opts.db) deps.jobs.wake();
     },
 
     /** Queues a one-time sign-in link. */

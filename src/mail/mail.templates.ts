@@ -147,3 +147,18 @@ export function magicLinkMail(input: MagicLinkMailInput, origin: string): Render
     signInUrl: input.signInUrl, expires: formatDate(input.expiresAt, input.locale, true),
   });
 }
+
+export interface EmailConfirmationMailInput {
+  locale: Locale;
+  confirmUrl: string;
+  /** ISO timestamp. */
+  expiresAt: string;
+}
+
+/** The one-time link that adds an address to a learner's account (its badges then join the backpack). */
+export function emailConfirmationMail(input: EmailConfirmationMailInput, origin: string): RenderedMail {
+  const t: Translate = translator(input.locale);
+  return render("email-confirmation", input.locale, origin, t("mail.emailConfirm.subject"), {
+    confirmUrl: input.confirmUrl, expires: formatDate(input.expiresAt, input.locale, true),
+  });
+}

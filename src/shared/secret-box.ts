@@ -1,9 +1,18 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 
 // AES-256-GCM under a key derived (HKDF-SHA256) from the node secret and a purpose label,
 // so the same secret never encrypts two kinds of data with the same key.
-function deriveKey(secret: string, purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), Buffer.from("francebadge"), Buffer.from(purpose), 32));
+// Derived once per secret and purpose: a bulk award seals thousands of queued e-mails, and the
+// derivation and key import cost more than the encryption itself.
+const derived = new Map<string, KeyObject>();
+function deriveKey(secret: string, purpose: string): KeyObject {
+  const id = `${purpose}\u0000${secret}`;
+  let key = derived.get(id);
+  if (!key) {
+    key = createSecretKey(Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), Buffer.from("francebadge"), Buffer.from(purpose), 32)));
+    derived.set(id, key);
+  }
+  return key;
 }
 
 /** Encrypts text for storage at rest: "v1.<iv>.<ciphertext>.<tag>" (base64url). */

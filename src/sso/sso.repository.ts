@@ -71,3 +71,8 @@ export async function markSamlRequestUsed(db: Db, id: string, now: string): Prom
 export async function deleteSamlRequestsBefore(db: Db, before: string): Promise<void> {
   await db.deleteFrom("saml_requests").where("created_at", "<", before).execute();
 }
+
+/** Forgets one address of an account (its badges stop showing in that account's backpack). */
+export async function deleteEmail(db: Db, userId: string, email: string): Promise<void> {
+  await db.deleteFrom("user_emails").where("user_id", "=", userId).where("email", "=", email).execute();
+}

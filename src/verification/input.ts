@@ -2,6 +2,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { extractFromPng, extractFromSvg, isPng, isSvg, type ExtractError } from "./baked-extract.ts";
 import { asObject, fetchProblem, line, type Check, type DocumentSource, type Message } from "./checks/check-types.ts";
 import { decodeJws, type DecodedJws } from "./checks/jwt.ts";
+import { isPdf, pdfAttachments } from "./pdf-extract.ts";
 import { parseJsonBody } from "./remote-fetch.ts";
 
 /** What can be verified: parsed JSON, text (JSON, compact JWS or URL), a file's bytes, or a URL. */
@@ -70,9 +71,23 @@ async function decodeBytes(bytes: Uint8Array, source: DocumentSource, depth: num
     if (!found.ok) return failed(extractProblem(found.error));
     return decodeText(found.value.text, source, depth, { key: "verification.input.baked", params: { place: found.value.place } });
   }
+  if (isPdf(bytes)) return decodePdf(bytes, source, depth);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (text.includes("\u0000") || text.includes("\uFFFD")) return failed({ key: "verification.input.unrecognised" });
   return decodeText(text, source, depth, { key: "verification.input.file" });
+}
+
+// A PDF certificate carries the signed credential as an attached file (JSON or VC-JWT).
+async function decodePdf(bytes: Uint8Array, source: DocumentSource, depth: number): Promise<Result<Decoded, Check>> {
+  const files = await pdfAttachments(bytes);
+  if (!files.ok) return failed({ key: "verification.input.pdfInvalid" });
+  const found = files.value.flatMap((f) => {
+    const text = f.data.toString("utf8").replace(/^\uFEFF/, "").trim();
+    return text.startsWith("{") || decodeJws(text) ? [{ name: f.name, text }] : [];
+  });
+  if (found.length === 0) return failed({ key: "verification.input.pdfNoBadge" });
+  if (found.length > 1) return failed({ key: "verification.input.pdfSeveral", params: { count: found.length } });
+  return decodeText(found[0]!.text, source, depth, { key: "verification.input.pdf", params: { name: found[0]!.name } });
 }
 
 async function decodeUrl(url: string, source: DocumentSource, depth: number): Promise<Result<Decoded, Check>> {

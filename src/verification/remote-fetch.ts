@@ -37,11 +37,17 @@ export interface RemoteFetchOptions {
   maxRedirects?: number;
 }
 
+/** How one read uses the cache. */
+export interface GetOptions {
+  /** Asks the site again even within the cached lifetime (If-None-Match with the cached ETag, a 304 reuses the body). */
+  revalidate?: boolean;
+}
+
 /** Time-, size- and address-limited GET of other sites' documents, with a small cache. */
 export interface RemoteFetch {
-  get(url: string, accept: string): Promise<Result<RemoteResponse, RemoteError>>;
+  get(url: string, accept: string, opts?: GetOptions): Promise<Result<RemoteResponse, RemoteError>>;
   /** A JSON document: 2xx and not HTML, else a RemoteError ("status" carries a JSON body when there is one). */
-  getJson(url: string): Promise<Result<{ url: string; json: unknown }, RemoteError>>;
+  getJson(url: string, opts?: GetOptions): Promise<Result<{ url: string; json: unknown }, RemoteError>>;
 }
 
 export const JSON_ACCEPT = "application/ld+json, application/json;q=0.9, application/vc+ld+json;q=0.9, */*;q=0.1";
@@ -82,6 +88,7 @@ interface Hop {
   location?: string;
   contentType: string;
   cacheControl?: string;
+  etag?: string;
   body: Buffer;
 }
 
@@ -90,17 +97,18 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
   const ceiling = options.cacheTtlMs ?? 60_000;
   const maxEntries = options.cacheEntries ?? 200;
   const maxRedirects = options.maxRedirects ?? 3;
-  const cache = new Map<string, { expires: number; value: RemoteResponse }>();
+  const cache = new Map<string, { expires: number; value: RemoteResponse; etag?: string }>();
   const lookup = guardedLookup(options.allowPrivateAddress);
 
-  function hop(url: URL, accept: string, signal: AbortSignal): Promise<Hop> {
+  function hop(url: URL, accept: string, signal: AbortSignal, etag?: string): Promise<Hop> {
     return new Promise((resolve, reject) => {
       const host = url.hostname.replace(/^\[|\]$/g, "");
       if (isIP(host) && !options.allowPrivateAddress && isPrivateAddress(host)) {
         return reject(new FetchFailure({ kind: "private-address", url: url.href, address: host }));
       }
       const client = url.protocol === "https:" ? https : http;
-      const req = client.get(url, { headers: { Accept: accept, "User-Agent": "FranceBadge-verifier" }, lookup: lookup as any, signal }, (res) => {
+      const headers = { Accept: accept, "User-Agent": "FranceBadge-verifier", ...(etag ? { "If-None-Match": etag } : {}) };
+      const req = client.get(url, { headers, lookup: lookup as any, signal }, (res) => {
         const length = Number(res.headers["content-length"] ?? 0);
         if (length > options.maxBytes) {
           res.destroy();
@@ -120,7 +128,7 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
         res.on("close", () => { if (!res.complete) reject(signal.aborted ? signal.reason : new Error("connection closed")); });
         res.on("end", () => resolve({
           status: res.statusCode ?? 0, location: res.headers.location, contentType: String(res.headers["content-type"] ?? ""),
-          cacheControl: res.headers["cache-control"], body: Buffer.concat(chunks),
+          cacheControl: res.headers["cache-control"], etag: res.headers.etag, body: Buffer.concat(chunks),
         }));
       });
       req.on("error", reject);
@@ -136,26 +144,27 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
     return { kind: "network", url, detail: e.code ?? e.message ?? "error" };
   }
 
-  async function fetchFresh(start: URL, accept: string): Promise<Result<RemoteResponse & { ttl: number }, RemoteError>> {
+  async function fetchFresh(start: URL, accept: string, etag?: string): Promise<Result<RemoteResponse & { ttl: number; etag?: string }, RemoteError>> {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let url = start;
     try {
       for (let redirects = 0; ; redirects++) {
-        const answer = await hop(url, accept, signal);
+        const answer = await hop(url, accept, signal, etag);
         if (answer.status >= 300 && answer.status < 400 && answer.location) {
           if (redirects >= maxRedirects) return err({ kind: "redirects", url: start.href });
           url = new URL(answer.location, url);
           if (url.protocol !== "https:" && url.protocol !== "http:") return err({ kind: "scheme", url: url.href });
           continue;
         }
-        return ok({ url: url.href, status: answer.status, contentType: answer.contentType, body: answer.body, ttl: cacheTtl(answer.cacheControl, ceiling) });
+        const ttl = cacheTtl(answer.cacheControl, ceiling);
+        return ok({ url: url.href, status: answer.status, contentType: answer.contentType, body: answer.body, ttl, ...(answer.etag ? { etag: answer.etag } : {}) });
       }
     } catch (error) {
       return err(describe(error, url.href, signal));
     }
   }
 
-  async function get(raw: string, accept: string): Promise<Result<RemoteResponse, RemoteError>> {
+  async function get(raw: string, accept: string, opts: GetOptions = {}): Promise<Result<RemoteResponse, RemoteError>> {
     let url: URL;
     try {
       url = new URL(raw);
@@ -166,16 +175,18 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
     url.hash = "";
     const key = `${accept}\n${url.href}`;
     const hit = cache.get(key);
-    if (hit && hit.expires > Date.now()) {
+    if (hit && hit.expires > Date.now() && !opts.revalidate) {
       cache.delete(key);
       cache.set(key, hit); // most recently used goes last
       return ok(hit.value);
     }
-    const fresh = await fetchFresh(url, accept);
+    const live = hit && hit.expires > Date.now() ? hit : undefined;
+    const fresh = await fetchFresh(url, accept, live?.etag);
     if (!fresh.ok) return fresh;
-    const { ttl, ...value } = fresh.value;
+    const { ttl, etag, ...value } = fresh.value;
+    if (value.status === 304 && live) return ok(live.value);
     if (ttl > 0 && value.status === 200) {
-      cache.set(key, { expires: Date.now() + ttl, value });
+      cache.set(key, { expires: Date.now() + ttl, value, ...(etag ? { etag } : {}) });
       while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
     }
     return ok(value);
@@ -183,8 +194,8 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
 
   return {
     get,
-    async getJson(url) {
-      const got = await get(url, JSON_ACCEPT);
+    async getJson(url, opts) {
+      const got = await get(url, JSON_ACCEPT, opts);
       if (!got.ok) return got;
       const r = got.value;
       const json = parseJsonBody(r);

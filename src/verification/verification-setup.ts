@@ -8,6 +8,7 @@ import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { KeyDocuments } from "../keys/key-documents.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { StatusListsService } from "../status-lists/status-lists.service.ts";
+import type { PartnerDirectory } from "./checks/partner.ts";
 import { loadSchemaSet } from "./json-schemas.ts";
 import { createLocalDocuments } from "./local-documents.ts";
 import { createRateLimiter } from "./rate-limit.ts";
@@ -22,6 +23,8 @@ export interface VerificationSetupDeps {
   credentials: () => CredentialsService;
   issuers: IssuersService;
   statusLists: StatusListsService;
+  /** Known partners (federation), for the report's "partner" lines. */
+  partners?: PartnerDirectory;
 }
 
 /** The verifier as app.ts wires it: this node's documents in-process, other sites' through the guarded fetcher. */
@@ -32,7 +35,7 @@ export function buildVerificationService(d: VerificationSetupDeps): Verification
     findIssuer: d.issuers.findBySlug, statusList: (issuer, purpose) => d.statusLists.current(issuer, purpose),
   });
   return createVerificationService({
-    clock: d.clock, local: own.resolve, ownStatus: own.ownStatus, schemas: loadSchemaSet(v.schemasDir),
+    clock: d.clock, local: own.resolve, ownStatus: own.ownStatus, schemas: loadSchemaSet(v.schemasDir), partners: d.partners,
     remote: createRemoteFetch({ allowPrivateAddress: v.allowPrivateAddress, timeoutMs: v.fetchTimeoutMs, maxBytes: v.maxBytes }),
   });
 }

@@ -1,8 +1,10 @@
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../shared/clock.ts";
 import { ok } from "../shared/result.ts";
-import { asArray, asObject, idOf, line, type Check, type DocumentSource } from "./checks/check-types.ts";
+import { asObject, idOf, line, type Check, type DocumentSource } from "./checks/check-types.ts";
 import { checkDates } from "./checks/dates.ts";
+import { checkEndorsements } from "./checks/endorsements.ts";
+import { checkPartner, type PartnerDirectory } from "./checks/partner.ts";
 import { checkJwtProof, credentialOfJwt, type DecodedJws } from "./checks/jwt.ts";
 import { isOb2Assertion, verifyOb2 } from "./checks/ob2.ts";
 import { checkProofs } from "./checks/proof.ts";
@@ -51,14 +53,14 @@ export interface VerificationDeps {
   /** This node's record of one of its credentials, by credential URL (reasons are not in the lists). */
   ownStatus?: (credentialId: string) => Promise<{ status: string; reason: string | null } | null>;
   schemas: SchemaSet | null;
+  /** Which issuers this node's issuers follow, are followed by, are endorsed by (federation): "known partner" lines. */
+  partners?: PartnerDirectory;
 }
 
 export interface VerifyOptions {
   /** "Was this issued to this e-mail address?" */
   email?: string;
 }
-
-const MAX_ENDORSEMENTS = 10;
 
 // Outcomes in order of gravity: the first one present is the verdict.
 const OUTCOMES = ["revoked", "suspended", "expired", "not-yet-valid"] as const;
@@ -91,9 +93,9 @@ function ob3Facts(doc: Record<string, any>): Omit<Summary, "verdict"> {
 /** Verifies Open Badges (OB 3.0 JSON or VC-JWT, OB 2.0 hosted or signed), plain or baked, pasted, uploaded or by URL. */
 export function createVerificationService(deps: VerificationDeps) {
   const source: DocumentSource = {
-    async json(url) {
+    async json(url, opts) {
       const local = await deps.local(url.split("#")[0]!);
-      return local === null ? deps.remote.getJson(url) : ok({ url, json: local });
+      return local === null ? deps.remote.getJson(url, opts) : ok({ url, json: local });
     },
     async get(url, accept) {
       const local = await deps.local(url.split("#")[0]!);
@@ -109,20 +111,6 @@ export function createVerificationService(deps: VerificationDeps) {
     return Number.isNaN(t) ? deps.clock.now() : new Date(t);
   }
 
-  async function endorsementsLine(doc: Record<string, any>): Promise<Check | null> {
-    const achievement = asObject(asObject(doc.credentialSubject)?.achievement);
-    const all = [doc.endorsement, achievement?.endorsement, asObject(doc.issuer)?.endorsement].flatMap((e) => asArray(e)).map(asObject).filter((e): e is Record<string, any> => !!e);
-    if (all.length === 0) return null;
-    const failed: string[] = [];
-    for (const e of all.slice(0, MAX_ENDORSEMENTS)) {
-      const lines = await checkProofs(e, source, proofTime(e));
-      if ([lines.proof, lines.key, lines.issuer].some((c) => c.status === "fail" || c.status === "skip")) failed.push(idOf(e) ?? "?");
-    }
-    return failed.length
-      ? line("endorsements", "warn", "verification.endorsements.some", { count: all.length, failed: failed.join(", ") })
-      : line("endorsements", "pass", "verification.endorsements.all", { count: Math.min(all.length, MAX_ENDORSEMENTS) });
-  }
-
   async function verifyOb3(doc: Record<string, any>, input: Check, jws: DecodedJws | null, options: VerifyOptions): Promise<VerificationReport> {
     const checks: Check[] = [input, checkStructure(doc), checkSchema(doc, deps.schemas)];
     const signature = jws ? await checkJwtProof(jws, doc, source) : await checkProofs(doc, source, proofTime(doc));
@@ -132,8 +120,9 @@ export function createVerificationService(deps: VerificationDeps) {
     const vc11 = isVc11(doc) || (jws && !doc.validFrom);
     checks.push(checkDates(vc11 ? doc.issuanceDate : doc.validFrom, vc11 ? doc.expirationDate : doc.validUntil, now));
     checks.push(checkRecipient(doc, options.email));
-    const endorsements = jws ? null : await endorsementsLine(doc);
-    if (endorsements) checks.push(endorsements);
+    if (!jws) checks.push(...(await checkEndorsements(doc, { source, now, proofTime })));
+    const signed = [signature.proof, signature.issuer].every((c) => c.status === "pass" || c.status === "warn");
+    checks.push(...(await checkPartner(idOf(doc.issuer), signed, deps.partners)));
     return report("ob3", checks, doc, ob3Facts(doc));
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { systemActor } from "../../src/audit/audit.service.ts";
+import { cliActor, systemActor } from "../../src/audit/audit.service.ts";
 import { chromiumPath, stopAfterFirstFailure, useBrowser } from "../helpers/browser.ts";
 import { freePort, startTestNode, type TestNode } from "../helpers/node.ts";
 import { makeKeyPair } from "../fixtures/sso/certs.ts";
@@ -99,5 +99,14 @@ describe.skipIf(!!missing)("SAML login through SimpleSAMLphp in a real browser",
     await page.waitForURL(`${node.url}/account`);
     const count = await node.database.db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).where("email", "like", "%univ-ssp.fr").executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
+  });
+
+  it("the backpack shows the badge awarded to the eppn (the address differs) once signed in through the IdP", async () => {
+    const issuer = (await node.services.issuers.findBySlug("univ-ssp"))!;
+    const made = await node.services.achievements.define(cliActor, issuer, { name: "Tutorat SSP", description: "Tutorat.", criteria: { narrative: "Tutorer." }, achievementType: "Badge", inLanguage: "fr" }, { publish: true });
+    if (!made.ok) throw new Error("template");
+    await node.services.credentials.issueMany(cliActor, issuer, made.value, [{ recipient: "amartin@univ-ssp.fr", recipientType: "ext:eduPersonPrincipalName" }]);
+    await page.goto(`${node.url}/backpack`);
+    await expect(page.locator("main").textContent()).resolves.toContain("Tutorat SSP");
   });
 });

@@ -35,7 +35,7 @@ export interface TestNode {
 export const TEST_PASSWORD = "correct horse battery";
 
 /** Starts a real node on loopback HTTP over a fresh, migrated database. */
-export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?: Clock } = {}): Promise<TestNode> {
+export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?: Clock; signingWorker?: URL } = {}): Promise<TestNode> {
   const database = await createTestDatabase();
   const port = await freePort();
   const resolved = resolveConfig(
@@ -44,7 +44,7 @@ export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?:
   );
   if (!resolved.ok) throw new Error(resolved.problems.join("\n"));
   const config: Config = { ...resolved.config, database: database.setting };
-  const { app, services } = createApp({ config, db: database.db, dialect: database.dialect, clock: opts.clock });
+  const { app, services } = createApp({ config, db: database.db, dialect: database.dialect, clock: opts.clock, signingWorker: opts.signingWorker });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
@@ -66,6 +66,7 @@ export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?:
     },
     async close() {
       await services.jobs.stop();
+      await services.signing.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.destroy();
     },

@@ -105,7 +105,7 @@ describe("award lists: prepare and preview", () => {
     const res = await uploadCsv(kit.awarder, path, { achievement: kit.level1.row.id, source: "csv", token: "t-cols" }, "mail_address,full name\na@b.example,A\n");
     expect(res.status).toBe(422);
     const html = await res.text();
-    expect(html).toContain("Colonnes inattendues. Attendu (ligne d&#39;en-tête, dans n&#39;importe quel ordre) : email, name, evidence, narrative, result");
+    expect(html).toContain("Colonnes inattendues. Attendu (ligne d&#39;en-tête, dans n&#39;importe quel ordre) : email, eppn, name, evidence, narrative, result — email ou eppn obligatoire");
     expect(html).toContain("Trouvé : mail_address, full name");
     expect(html).toContain("Rien n&#39;a été enregistré.");
     const broken = await uploadCsv(kit.awarder, path, { achievement: kit.level1.row.id, source: "csv", token: "t-broken" }, 'email,name\na@b.example,"Zoé\n');

@@ -70,8 +70,11 @@ describe("recipientTypeFor (CSV/API recipients)", () => {
   it("an e-mail address, or an eppn written with the eppn: prefix", () => {
     expect(recipientTypeFor(" Alice@Univ.fr ")).toEqual({ type: "emailAddress", identity: "alice@univ.fr" });
     expect(recipientTypeFor("eppn:Alice@univ-amu.fr")).toEqual({ type: "ext:eduPersonPrincipalName", identity: "alice@univ-amu.fr" });
-    expect(recipientTypeFor("EPPN: bob@univ")).toEqual({ type: "ext:eduPersonPrincipalName", identity: "bob@univ" });
+    expect(recipientTypeFor("EPPN: bob@Univ-Tln.fr")).toEqual({ type: "ext:eduPersonPrincipalName", identity: "bob@univ-tln.fr" });
     expect(recipientTypeFor("eppn:no-scope")).toBeNull();
+    expect(recipientTypeFor("eppn:bob@univ")).toBeNull(); // the scope is a DNS domain
+    expect(recipientTypeFor("eppn:bob@univ_tln.fr")).toBeNull();
+    expect(recipientTypeFor("eppn:a b@univ.fr")).toBeNull();
     expect(recipientTypeFor("alice")).toBeNull();
   });
 });

@@ -6,10 +6,12 @@ import { dashboardsMessages } from "./dashboards.ts";
 import { downloadsMessages } from "./downloads.ts";
 import { catalogueMessages } from "./catalogue.ts";
 import { frameworksMessages } from "./frameworks.ts";
+import { frameworkSharingMessages } from "./framework-sharing.ts";
 import { imagesMessages } from "./images.ts";
 import { ssoMessages } from "./sso.ts";
 import { mailMessages } from "./mail.ts";
 import { federationMessages } from "./federation.ts";
+import { federationTrustMessages } from "./federation-trust.ts";
 import { verificationMessages } from "./verification.ts";
 
 // Each feature keeps its messages in its own file here (fewer edit clashes); they are merged
@@ -23,7 +25,9 @@ export const featureMessages: Array<{ fr: Record<string, string>; en: Record<str
   downloadsMessages,
   catalogueMessages,
   federationMessages,
+  federationTrustMessages,
   frameworksMessages,
+  frameworkSharingMessages,
   imagesMessages,
   ssoMessages,
   mailMessages,

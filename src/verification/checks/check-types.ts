@@ -1,10 +1,10 @@
-import type { RemoteError, RemoteResponse } from "../remote-fetch.ts";
+import type { GetOptions, RemoteError, RemoteResponse } from "../remote-fetch.ts";
 import type { Result } from "../../shared/result.ts";
 
 /** The lines of a verification report, in the order they are shown. */
 export type CheckName =
   | "input" | "structure" | "schema" | "proof" | "key" | "issuer" | "status" | "dates" | "recipient"
-  | "hosted" | "badgeclass" | "endorsements";
+  | "hosted" | "badgeclass" | "endorsement" | "endorsements" | "partner";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
 
@@ -33,8 +33,8 @@ export function line(check: CheckName, status: CheckStatus, key: string, params?
 
 /** Where the checks read documents: this node's own in-process, others' through the guarded fetcher. */
 export interface DocumentSource {
-  /** A JSON document (our own, or remote). */
-  json(url: string): Promise<Result<{ url: string; json: unknown }, RemoteError>>;
+  /** A JSON document (our own, or remote); `revalidate` asks a remote site again even if cached. */
+  json(url: string, opts?: GetOptions): Promise<Result<{ url: string; json: unknown }, RemoteError>>;
   /** Raw bytes of a remote (or local) resource, for URLs given to the verifier. */
   get(url: string, accept: string): Promise<Result<RemoteResponse, RemoteError>>;
 }

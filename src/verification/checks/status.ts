@@ -26,7 +26,8 @@ function bitFlagged(purpose: string, url: string, reason: string | null | undefi
 // The list credential itself: right type, signed by the credential's issuer, current, and for this purpose.
 async function readBitstringList(entry: Entry, kind: "bitstring" | "2021", issuerId: string, deps: StatusDeps): Promise<{ bits: Buffer } | Check> {
   const url = String(entry.statusListCredential ?? "");
-  const got = await deps.source.json(url);
+  // A revocation must show at once: the cached list is checked again (a 304 when it has not changed).
+  const got = await deps.source.json(url, { revalidate: true });
   if (!got.ok) return { check: "status", status: "fail", message: { key: "verification.status.unreachable", params: { url }, cause: fetchProblem(got.error) } };
   const list = asObject(got.value.json);
   const subject = asObject(asArray(list?.credentialSubject)[0]);
@@ -72,7 +73,7 @@ async function checkBitstringEntry(entry: Entry, kind: "bitstring" | "2021", cre
 // 1EdTech Revocation List Status Method 1.0 (ob3.md §1.9): a JSON list of revoked credential ids.
 async function checkRevocationList(entry: Entry, credential: Entry, deps: StatusDeps): Promise<Check> {
   const url = String(entry.id ?? "");
-  const got = await deps.source.json(url);
+  const got = await deps.source.json(url, { revalidate: true });
   if (!got.ok) return { check: "status", status: "fail", message: { key: "verification.status.unreachable", params: { url }, cause: fetchProblem(got.error) } };
   const list = asObject(got.value.json);
   if (!list || !Array.isArray(list.revokedCredential)) return line("status", "fail", "verification.status.notAList", { url });

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HttpClient } from "../helpers/http-client.ts";
+import { freePort, startTestNode, type TestNode } from "../helpers/node.ts";
+import { listIdOf, settle, setUpAwards, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
+import { makeKeyPair } from "../fixtures/sso/certs.ts";
+import { startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
+import { createTestIdp, OID } from "../fixtures/sso/samlify-idp.ts";
+
+// The issue's "done when": a student signs in through a SAML IdP and through an OpenID provider
+// and finds in the backpack the badges awarded to their eppn and to their e-mail address (and
+// nobody else's). The badges are awarded the way staff do it: an award list, jury, issuing job.
+describe("students see the badges awarded to their federation identifier and to their e-mail", () => {
+  let node: TestNode;
+  let op: TestOp;
+  let kit: AwardKit;
+  let dir: string;
+  let idp: ReturnType<typeof createTestIdp>;
+  let spMetadata: string;
+  const names = { byEppn: "Badge par eppn", byMail: "Badge par courriel", other: "Badge d'un autre", oidcEppn: "Badge OIDC par eppn", oidcMail: "Badge OIDC par courriel" };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "fb-sso-badges-"));
+    const spKeys = makeKeyPair("sp", dir);
+    idp = createTestIdp({ entityId: "https://idp.univ-test.fr/idp/shibboleth", ssoUrl: "https://idp.univ-test.fr/idp/profile/SAML2/Redirect/SSO", keys: makeKeyPair("idp", dir) });
+    writeFileSync(join(dir, "idp.xml"), idp.metadataXml());
+    const opPort = await freePort();
+    node = await startTestNode({
+      sso: {
+        saml: { spPrivateKeyPath: spKeys.keyPath, spCertPath: spKeys.certPath, idps: [{ id: "univ-test", metadataPath: join(dir, "idp.xml"), label: "Université de Test" }] },
+        oidc: [{ id: "univ", issuer: `http://127.0.0.1:${opPort}`, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] }],
+      },
+    });
+    op = await startTestOp({
+      port: opPort, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: `${node.url}/auth/oidc/univ/callback`,
+      accounts: { "bob-sub": { email: "bob.durand@univ-oidc.fr", email_verified: true, name: "Bob Durand", eduperson_principal_name: "bdurand@univ-oidc.fr" } },
+    });
+    spMetadata = await (await fetch(node.url + "/auth/saml/metadata")).text();
+    kit = await setUpAwards(node);
+    // The eppn and the e-mail address differ, as at most universities (login@ vs first.last@).
+    await award(names.byEppn, "eppn:adupont@univ-test.fr");
+    await award(names.byMail, "alice.dupont@univ-test.fr");
+    await award(names.other, "eppn:someone-else@univ-test.fr alice.dupont@other.example");
+    await award(names.oidcEppn, "eppn:bdurand@univ-oidc.fr");
+    await award(names.oidcMail, "bob.durand@univ-oidc.fr");
+  });
+  afterAll(async () => {
+    await op?.close();
+    await node?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function award(name: string, recipients: string): Promise<void> {
+    const path = "/issuers/ecm/award-lists";
+    const a = await template(node, kit.issuer, name);
+    const id = listIdOf(await kit.awarder.submit(path, { achievement: a.row.id, source: "paste", recipients, token: `badges-${name}` }));
+    await kit.awarder.submit(`${path}/${id}/submit`, {});
+    await kit.jury.submit(`${path}/${id}/approve`, {});
+    expect(await settle(node, id)).toBe("issued");
+  }
+
+  const badgesOn = (html: string) => Object.values(names).filter((n) => html.includes(n.replace(/'/g, "&#39;"))).sort();
+
+  it("through SAML: the badge to their eppn and the one to their address, not another person's", async () => {
+    const client = node.client();
+    const start = await client.get("/auth/saml/login?idp=univ-test&next=/backpack");
+    const attributes = {
+      [OID.eppn]: "adupont@univ-test.fr", [OID.mail]: "alice.dupont@univ-test.fr", [OID.displayName]: "Alice Dupont",
+      [OID.scopedAffiliation]: ["student@univ-test.fr"], [OID.homeOrganization]: "univ-test.fr",
+    };
+    const samlResponse = await idp.respond(start.headers.get("Location")!, spMetadata, attributes);
+    const acs = await client.request("/auth/saml/acs", {
+      method: "POST", body: new URLSearchParams({ SAMLResponse: samlResponse }),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://idp.univ-test.fr" },
+    });
+    expect(acs.status).toBe(303);
+    expect(acs.headers.get("Location")).toBe("/backpack");
+    const page = await client.text("/backpack");
+    expect(page.status).toBe(200);
+    expect(badgesOn(page.body)).toEqual([names.byMail, names.byEppn].sort());
+  });
+
+  it("through OpenID Connect: the same, with the eduperson_principal_name claim", async () => {
+    op.signInAs("bob-sub");
+    const client = node.client();
+    const start = await client.get(`/auth/oidc/univ/login?next=${encodeURIComponent("/backpack")}`);
+    expect(start.status).toBe(303);
+    const opBrowser = new HttpClient(op.issuer);
+    let location = start.headers.get("Location")!;
+    for (let hop = 0; hop < 10 && !location.startsWith(node.url); hop++) {
+      const res = await opBrowser.get(location);
+      location = new URL(res.headers.get("Location")!, location).href;
+    }
+    const callback = await client.get(location.slice(node.url.length));
+    expect(callback.status).toBe(303);
+    const page = await client.text("/backpack");
+    expect(badgesOn(page.body)).toEqual([names.oidcEppn, names.oidcMail].sort());
+  });
+});
