@@ -36,7 +36,7 @@ export interface LearnerPageEntriesTable {
   position: number;
 }
 
-/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts, 0051). */
+/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts, 2026-11-29-0062). */
 export interface BackpackTables {
   backpack_entries: BackpackEntriesTable;
   learner_pages: LearnerPagesTable;

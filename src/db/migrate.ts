@@ -7,7 +7,9 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 /** The migrations/ folder at the project root. */
 export const migrationsDir = join(import.meta.dirname, "..", "..", "migrations");
 
-// Forward-only: migrations export `up` alone; files are applied in name order.
+// Forward-only: migrations export `up` alone; files are applied in name order. A new migration must
+// sort after every one already released (prefix it with the day's date): Kysely refuses a database
+// whose applied migrations are not a prefix of the list, so an upgrade would stop at start.
 const provider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     const files = (await readdir(migrationsDir)).filter((f) => f.endsWith(".ts")).sort();

@@ -120,7 +120,7 @@ export interface EndorsementsTable {
   comment: string;
   vc_json: string;
   created_at: string;
-  status_index: number | null; // "given": the entry in our issuer's revocation list (migration 0031)
+  status_index: number | null; // "given": the entry in our issuer's revocation list (migration 2026-11-29-0060)
   withdrawn_at: string | null;
 }
 
