@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 // Endorsements can be withdrawn: the endorser's credential carries a revocation entry in its
 // issuer's status list (`status_index`, "given" rows; the same index space as its credentials),
 // and both sides keep the withdrawal date. Issuers may also be endorsed (no achievement then).
-// Per template, whether newly issued credentials embed its verified endorsements (absent row: yes).
+// Per template, whether newly issued credentials embed its verified endorsements (absent row: no — see src/federation/endorsements.service.ts).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("endorsements").addColumn("status_index", "integer").execute();
   await db.schema.alterTable("endorsements").addColumn("withdrawn_at", "text").execute();

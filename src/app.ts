@@ -65,7 +65,7 @@ import { federationHttp } from "./federation/federation.http.ts";
 import { findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
 import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
-import { emailConfirmationMail } from "./mail/mail.templates.ts";
+import { addressTakenNoticeMail, emailConfirmationMail } from "./mail/mail.templates.ts";
 import { membersRoutes } from "./members/members.routes.ts";
 import { createMembersService } from "./members/members.service.ts";
 import { isoNow, systemClock, type Clock } from "./shared/clock.ts";
@@ -78,6 +78,7 @@ import { ssoRoutes } from "./sso/sso.routes.ts";
 import { VERSION } from "./version.ts";
 import { buildVerificationService, verificationApp } from "./verification/verification-setup.ts";
 import { checkRecipient } from "./verification/checks/recipient.ts";
+import { EPPN_TYPE } from "./sso/recipient-type.ts";
 import type { VerificationService } from "./verification/verification.service.ts";
 
 const log = getLogger(["francebadge", "http"]);
@@ -98,13 +99,17 @@ function createAwardServices(deps: Omit<Parameters<typeof createAwardListsServic
     // Called inside the transaction that marks the rows issued, only when the list asked to
     // notify: everything is read from the signed document or on `tx` (on SQLite a query outside
     // the open transaction would wait for it), and the e-mail commits with the rows.
-    notify: async (credentials, list, tx) => {
+    // An e-mail recipient is mailed at that address; an eppn recipient at the contact address
+    // its row gave, if any, with an e-mail telling them to sign in with their institution.
+    notify: async (awards, list, tx) => {
       const texts = await awardLists.settings(list.achievement_id, tx);
-      const mails = credentials.flatMap((c) => {
-        if (!c.recipient || c.recipient_type !== "emailAddress") return [];
+      const mails = awards.flatMap(({ credential: c, contactEmail }) => {
+        const eppn = c.recipient_type === EPPN_TYPE ? c.recipient : null;
+        const to = c.recipient_type === "emailAddress" ? c.recipient : eppn && contactEmail;
+        if (!to) return [];
         const doc = JSON.parse(c.document) as { name: string; issuer: { name: string }; image?: { id: string } };
         return [{
-          to: c.recipient, recipientName: c.recipient_name, badgeName: doc.name, issuerName: doc.issuer.name, credentialId: c.id,
+          to, recipientName: c.recipient_name, badgeName: doc.name, issuerName: doc.issuer.name, credentialId: c.id, eppn,
           imageUrl: doc.image?.id ?? null, custom: { subject: texts.mailSubject, message: texts.mailMessage }, dedupeKey: `award:${c.id}`,
         }];
       });
@@ -158,7 +163,7 @@ function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock;
   return createBackpackService({
     db, clock, audit: d.audit, accounts: d.accounts, credentials: d.credentials, origin: d.config.origin,
     identities: {
-      identifiersOf: async (userId) => (await d.sso.identifiersOf(userId)).map((i) => i.value),
+      identifiersOf: (userId) => d.sso.identifiersOf(userId), // typed: e-mails match e-mail badges, eppns eppn badges
       ownerOfVerifiedEmail: (email) => findUserIdByVerifiedEmail(db, email),
       markEmailVerified: (userId, email) => upsertEmail(db, { email, user_id: userId, verified_at: isoNow(clock), source: "magic-link", created_at: isoNow(clock) }),
       verifiedEmailsOf: (userId) => listVerifiedEmails(db, userId),
@@ -167,6 +172,8 @@ function createBackpack(d: { config: Config; db: Kysely<Database>; clock: Clock;
     sendMagicLink: (to, signInUrl, expiresAt) => d.mail.sendMagicLink({ to, signInUrl, expiresAt }),
     sendEmailConfirmation: async (to, confirmUrl, expiresAt) =>
       d.mail.send({ to, ...emailConfirmationMail({ locale: await d.mail.localeFor(to), confirmUrl, expiresAt }, d.config.origin), headers: { "X-FranceBadge-Kind": "email-confirmation" } }),
+    sendAddressTakenNotice: async (to) =>
+      d.mail.send({ to, ...addressTakenNoticeMail({ locale: await d.mail.localeFor(to) }, d.config.origin), headers: { "X-FranceBadge-Kind": "email-taken-notice" } }),
     verifier: {
       verify: (input) => d.verification.verify(input),
       recipient: (credential, emails) => {
@@ -211,7 +218,10 @@ export function createServices(deps: AppDeps) {
   });
   federation = createFederationServices({
     config, db, clock, audit, jobs, issuers, achievements, urls, keys, frameworks,
-    statusLists: () => ({ markChanged: (i, p, tx) => statusLists.markChanged(i, p, tx), usedByCredentials: (i) => credentials.usedStatusIndexes(i) }),
+    statusLists: () => ({
+      markChanged: (i, p, tx) => statusLists.markChanged(i, p, tx), usedByCredentials: (i) => credentials.usedStatusIndexes(i),
+      claim: (tx, i, index, id) => credentials.claimEndorsementIndex(tx, i, index, id),
+    }),
   });
   const catalogue = createCatalogueService({ achievements, issuers, frameworks: frameworkLister(frameworks), partners: federation.sharing.catalogue });
   const achievementsApi = createAchievementsApiService({ achievements, issuers, urls: nodeUrls(config.origin) });

@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from "kysely";
+import { sql, type Insertable, type Updateable } from "kysely";
 import type { Db, UserRow, UsersTable } from "../db/database.ts";
 
 /** Finds a user by id. */
@@ -58,6 +58,15 @@ export async function consumeAnyLoginToken(db: Db, id: string, now: string): Pro
   return db.updateTable("login_tokens").set({ used_at: now })
     .where("id", "=", id).where("used_at", "is", null).where("expires_at", ">", now)
     .returning(["user_id", "purpose"]).executeTakeFirst();
+}
+
+/** Spends a usable token only if it is this user's and its purpose starts so (one UPDATE): any other use leaves it usable. */
+export async function consumeLoginTokenOf(db: Db, id: string, userId: string, purposePrefix: string, now: string): Promise<string | undefined> {
+  const row = await db.updateTable("login_tokens").set({ used_at: now })
+    .where("id", "=", id).where("user_id", "=", userId).where(sql<string>`substr(purpose, 1, ${sql.lit(purposePrefix.length)})`, "=", purposePrefix)
+    .where("used_at", "is", null).where("expires_at", ">", now)
+    .returning("purpose").executeTakeFirst();
+  return row?.purpose;
 }
 
 /** Deletes a user (sessions, tokens, e-mails and backpack go with it). */

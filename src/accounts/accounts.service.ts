@@ -96,6 +96,9 @@ export function createAccountsService(deps: { db: Db; clock: Clock; passwordHash
     /** Spends a one-time link of any purpose (the purpose tells what it was for). */
     consumeLink: (token: string) => repo.consumeAnyLoginToken(db, hashToken(token), isoNow(clock)),
 
+    /** Spends a one-time link only when it is this user's and of this purpose (by prefix); returns its full purpose. */
+    consumeLinkOf: (token: string, userId: string, purposePrefix: string) => repo.consumeLoginTokenOf(db, hashToken(token), userId, purposePrefix, isoNow(clock)),
+
     /** Deletes an account for good (GDPR erasure); issued credentials are handled by the caller. */
     delete: (userId: string) => repo.deleteUser(db, userId),
 

@@ -6,6 +6,7 @@ import { isoNow, type Clock } from "../shared/clock.ts";
 import * as repo from "./award-lists.repository.ts";
 import { findCredentialByItem } from "./credentials.repository.ts";
 import type { CredentialsService } from "./credentials.service.ts";
+import { recipientKey } from "../sso/recipient-type.ts";
 
 // Issuing an approved list, batch by batch. Safe to run again at any point (after a crash, or
 // twice at once): the credentials service issues at most one credential per award row
@@ -19,11 +20,17 @@ const PIPELINE = 2;
 /** Queue of the issuing jobs. */
 export const ISSUE_QUEUE = "awards.issue";
 
+/** A credential to announce, and the address its row gave beside an eppn (null for an e-mail recipient). */
+export interface IssuedAward {
+  credential: CredentialRow;
+  contactEmail: string | null;
+}
+
 /**
  * Told about credentials once their rows are marked issued, inside that transaction: enqueue
  * the award e-mails on `db` so they commit with the rows (each credential is told once).
  */
-export type AwardNotifier = (credentials: CredentialRow[], list: AwardListRow, db: Db) => Promise<void>;
+export type AwardNotifier = (awards: IssuedAward[], list: AwardListRow, db: Db) => Promise<void>;
 
 /** Payload of an issuing job. */
 export interface IssuePayload {
@@ -63,12 +70,13 @@ export function createAwardIssuing(deps: IssuingDeps) {
   // Rows whose recipient holds the badge: issued by this very row before a crash (mark it), or
   // by someone else since the preview (skip it).
   async function sortBatch(a: Achievement, items: AwardItemRow[]) {
-    const holders = await deps.credentials.holders(a.row.id, items.map((i) => i.recipient));
+    const typed = (i: AwardItemRow) => ({ type: i.recipient_type, value: i.recipient });
+    const holders = await deps.credentials.holders(a.row.id, items.map(typed));
     const marks: Array<{ item: AwardItemRow; credential: CredentialRow }> = [];
     const skipped: AwardItemRow[] = [];
     const fresh: AwardItemRow[] = [];
     for (const item of items) {
-      if (!holders.has(item.recipient)) { fresh.push(item); continue; }
+      if (!holders.has(recipientKey(typed(item)))) { fresh.push(item); continue; }
       const own = await findCredentialByItem(db, item.id);
       if (own) marks.push({ item, credential: own });
       else skipped.push(item);
@@ -94,7 +102,7 @@ export function createAwardIssuing(deps: IssuingDeps) {
       for (const s of skipped) {
         await repo.updateItem(tx, s.id, { status: "skipped", errors: JSON.stringify([{ key: "awards.row.holderAtIssue", field: "email" }]) });
       }
-      if (list.notify && marks.length) await deps.notify(marks.map((m) => m.credential), list, tx);
+      if (list.notify && marks.length) await deps.notify(marks.map((m) => ({ credential: m.credential, contactEmail: m.item.contact_email })), list, tx);
     });
   }
 

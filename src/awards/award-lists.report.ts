@@ -19,9 +19,10 @@ export function csvField(value: string | number | null | undefined): string {
 /** The report: one line per row with its outcome, credential URL and problems (translated). */
 export function reportCsv(items: AwardItemRow[], credentialUrl: (id: string) => string, t: (key: string, params?: Record<string, string | number>) => string): string {
   // `email` and `eppn` apart, as in the upload: the same string names a different identifier.
+  // Beside an eppn, `email` is the address the award e-mail went to (as uploaded).
   const header = ["line", "email", "eppn", "name", "result", "evidence", "status", "credential", "problems", "override_reason"];
   const lines = items.map((i) => [
-    i.row_number, i.recipient_type === EPPN_TYPE ? "" : i.recipient, i.recipient_type === EPPN_TYPE ? i.recipient : "", i.name, i.result, i.evidence_url, t(`awards.itemStatus.${i.status}`),
+    i.row_number, i.recipient_type === EPPN_TYPE ? i.contact_email : i.recipient, i.recipient_type === EPPN_TYPE ? i.recipient : "", i.name, i.result, i.evidence_url, t(`awards.itemStatus.${i.status}`),
     i.credential_id ? credentialUrl(i.credential_id) : "",
     problemsOf(i).map((p) => (p.field ? `${p.field}: ` : "") + t(p.key, p.params)).join(" | "), i.override_reason,
   ]);

@@ -40,7 +40,7 @@ export function itemRows(listId: string, rows: CheckedRow[], status?: (r: Checke
   return rows.map((r) => {
     const outcome = outcomeOf(r);
     return {
-      id: newId(), list_id: listId, row_number: r.line, recipient: r.recipient, recipient_type: r.recipientType, name: r.name,
+      id: newId(), list_id: listId, row_number: r.line, recipient: r.recipient, recipient_type: r.recipientType, contact_email: r.contactEmail, name: r.name,
       evidence_url: r.evidence, narrative: r.narrative, result: r.result, status: status?.(r) ?? outcome.status, errors: outcome.errors,
       override_reason: null, credential_id: null,
     };

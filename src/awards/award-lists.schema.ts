@@ -30,7 +30,7 @@ export type CsvColumn = (typeof CSV_COLUMNS)[number];
 export interface RowInput {
   line: number; // CSV line, position in a paste, or API index + 1
   email: string; // an e-mail address, or "eppn:<eppn>"
-  eppn?: string | null; // a federation identifier (CSV column / API field); wins over `email`
+  eppn?: string | null; // a federation identifier (CSV column / API field): the recipient; `email` is then where the award e-mail goes
   name?: string | null;
   evidence?: string | null;
   narrative?: string | null;
@@ -52,6 +52,8 @@ export interface CheckedRow {
   recipientType: RecipientType;
   /** The column the recipient came from (where its problems are shown). */
   recipientField: "email" | "eppn";
+  /** An eppn recipient's e-mail address for the award notification (the `email` beside it), else null. */
+  contactEmail: string | null;
   name: string | null;
   evidence: string | null;
   narrative: string | null;
@@ -90,23 +92,32 @@ function matchesLevel(levels: Array<{ id: string; name: string }>, raw: string):
   return levels.some((l) => l.name.toLowerCase() === wanted || l.id.toLowerCase().endsWith(wanted));
 }
 
+type Recipient = Pick<CheckedRow, "recipient" | "recipientType" | "recipientField" | "contactEmail">;
+
+// An e-mail address as a row gives it: normalised, or the text as typed with its problem.
+function emailOf(text: string | null, problems: RowProblem[]): string | null {
+  const email = emailField.safeParse(text ?? "");
+  if (!text) problems.push({ key: "awards.row.emailMissing", field: "email" });
+  else if (!email.success && text.length <= MAX.email) problems.push({ key: "awards.row.email", field: "email" });
+  return email.success ? email.data : text;
+}
+
 // The recipient of a row: an eppn (its own column, or "eppn:" in the e-mail one) or an e-mail
-// address. An eppn recipient gets no e-mail: the row says so (a warning), even when an address
-// is given beside it, as the credential and its notification go to one identity.
-function recipientOf(raw: { email: string | null; eppn: string | null }, problems: RowProblem[]): Pick<CheckedRow, "recipient" | "recipientType" | "recipientField"> {
+// address. An eppn recipient with an address beside it (CSV, API) is still the eppn: the
+// credential is bound to the identity the institution proves at login, and the award e-mail
+// goes to the address (a "contact" address), telling the learner to sign in with it.
+function recipientOf(raw: { email: string | null; eppn: string | null }, problems: RowProblem[]): Recipient {
   const prefixed = raw.email && /^eppn:/i.test(raw.email) ? raw.email.slice(5) : null;
   const eppnText = raw.eppn ?? prefixed;
-  if (eppnText !== null) {
-    const field = raw.eppn ? "eppn" : "email";
-    const eppn = eppnOf(eppnText);
-    if (!eppn && eppnText.length <= MAX.eppn) problems.push({ key: "awards.row.eppn", field });
-    else if (eppn) problems.push({ key: "awards.row.eppnNoMail", field, warning: true });
-    return { recipient: eppn ?? eppnText.trim(), recipientType: EPPN_TYPE, recipientField: field };
-  }
-  const email = emailField.safeParse(raw.email ?? "");
-  if (!raw.email) problems.push({ key: "awards.row.emailMissing", field: "email" });
-  else if (!email.success && raw.email.length <= MAX.email) problems.push({ key: "awards.row.email", field: "email" });
-  return { recipient: email.success ? email.data : (raw.email ?? ""), recipientType: "emailAddress", recipientField: "email" };
+  if (eppnText === null) return { recipient: emailOf(raw.email, problems) ?? "", recipientType: "emailAddress", recipientField: "email", contactEmail: null };
+  const field = raw.eppn ? "eppn" : "email";
+  const eppn = eppnOf(eppnText);
+  const contact = raw.eppn && raw.email ? emailOf(raw.email, problems) : null;
+  const contactOk = contact !== null && !problems.some((p) => p.field === "email" && !p.warning);
+  if (!eppn && eppnText.length <= MAX.eppn) problems.push({ key: "awards.row.eppn", field });
+  else if (eppn && contactOk) problems.push({ key: "awards.row.eppnContact", field, params: { email: contact }, warning: true });
+  else if (eppn && !contact) problems.push({ key: "awards.row.eppnNoMail", field, warning: true });
+  return { recipient: eppn ?? eppnText.trim(), recipientType: EPPN_TYPE, recipientField: field, contactEmail: contact };
 }
 
 /** Checks one row on its own: recipient (e-mail or eppn), URL, lengths, level, formulas. */

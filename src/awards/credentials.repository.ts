@@ -1,6 +1,7 @@
 import { sql, type Insertable } from "kysely";
 import type { CredentialRow, CredentialsTable, Db } from "../db/database.ts";
 import { STATUS_LIST_SIZE } from "../credentials/bitstring.ts";
+import { recipientKey, recipientsByType, type TypedRecipient } from "../sso/recipient-type.ts";
 import { randomInt } from "node:crypto";
 
 /** Stores issued credentials with one statement per 100 (a bulk award stores thousands). */
@@ -28,21 +29,22 @@ export function findCredentialByItem(db: Db, awardItemId: string): Promise<Crede
   return db.selectFrom("credentials").selectAll().where("award_item_id", "=", awardItemId).executeTakeFirst();
 }
 
-/** Credentials a recipient holds for some templates, not revoked. */
-export function listHeldCredentials(db: Db, recipient: string, achievementIds: string[]) {
+/** Credentials a recipient (type and value) holds for some templates, not revoked. */
+export function listHeldCredentials(db: Db, recipient: TypedRecipient, achievementIds: string[]) {
   if (achievementIds.length === 0) return Promise.resolve([] as Pick<CredentialRow, "id" | "achievement_id" | "status">[]);
-  return db.selectFrom("credentials").select(["id", "achievement_id", "status"]).where("recipient", "=", recipient)
-    .where("achievement_id", "in", achievementIds).where("status", "!=", "revoked").execute();
+  return db.selectFrom("credentials").select(["id", "achievement_id", "status"]).where("recipient_type", "=", recipient.type)
+    .where("recipient", "=", recipient.value).where("achievement_id", "in", achievementIds).where("status", "!=", "revoked").execute();
 }
 
-/** Recipients (among some) who already hold a template, not revoked. */
-export async function listHolders(db: Db, achievementId: string, recipients: string[]): Promise<Set<string>> {
+/** Recipients (among some, by type and value) who already hold a template, not revoked: their `recipientKey`s. */
+export async function listHolders(db: Db, achievementId: string, recipients: TypedRecipient[]): Promise<Set<string>> {
   const out = new Set<string>();
-  for (let i = 0; i < recipients.length; i += 500) {
-    const chunk = recipients.slice(i, i + 500);
-    const rows = await db.selectFrom("credentials").select("recipient").where("achievement_id", "=", achievementId)
-      .where("recipient", "in", chunk).where("status", "!=", "revoked").execute();
-    for (const r of rows) if (r.recipient) out.add(r.recipient);
+  for (const [type, values] of recipientsByType(recipients)) {
+    for (let i = 0; i < values.length; i += 500) {
+      const rows = await db.selectFrom("credentials").select("recipient").where("achievement_id", "=", achievementId)
+        .where("recipient_type", "=", type).where("recipient", "in", values.slice(i, i + 500)).where("status", "!=", "revoked").execute();
+      for (const r of rows) if (r.recipient) out.add(recipientKey({ type, value: r.recipient }));
+    }
   }
   return out;
 }
@@ -92,10 +94,13 @@ export async function updateCredentialStatus(db: Db, id: string, from: string[],
   return Number(res.numUpdatedRows) > 0;
 }
 
-/** Credentials issued to a recipient, newest first. */
-export function listCredentialsOfRecipient(db: Db, recipients: string[]): Promise<CredentialRow[]> {
-  if (recipients.length === 0) return Promise.resolve([]);
-  return db.selectFrom("credentials").selectAll().where("recipient", "in", recipients).orderBy("created_at", "desc").execute();
+/** Credentials issued to some recipients (matched on type and value), newest first. */
+export function listCredentialsOfRecipient(db: Db, recipients: TypedRecipient[]): Promise<CredentialRow[]> {
+  const groups = [...recipientsByType(recipients)];
+  if (groups.length === 0) return Promise.resolve([]);
+  return db.selectFrom("credentials").selectAll()
+    .where((eb) => eb.or(groups.map(([type, values]) => eb.and([eb("recipient_type", "=", type), eb("recipient", "in", values)]))))
+    .orderBy("created_at", "desc").execute();
 }
 
 /** Credentials of a template, newest first (staff view). */
@@ -121,8 +126,10 @@ export async function credentialStats(db: Db, issuerIds: string[], since: string
 }
 
 /** Erases recipients' personal data from their credentials; the signed documents stay (hashed identities only). */
-export async function forgetRecipients(db: Db, recipients: string[]): Promise<number> {
-  if (recipients.length === 0) return 0;
-  const res = await db.updateTable("credentials").set({ recipient: null, recipient_name: null }).where("recipient", "in", recipients).executeTakeFirst();
+export async function forgetRecipients(db: Db, recipients: TypedRecipient[]): Promise<number> {
+  const groups = [...recipientsByType(recipients)];
+  if (groups.length === 0) return 0;
+  const res = await db.updateTable("credentials").set({ recipient: null, recipient_name: null })
+    .where((eb) => eb.or(groups.map(([type, values]) => eb.and([eb("recipient_type", "=", type), eb("recipient", "in", values)])))).executeTakeFirst();
   return Number(res.numUpdatedRows);
 }

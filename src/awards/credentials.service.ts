@@ -11,8 +11,10 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { isUniqueViolation } from "../shared/sql-errors.ts";
 import { newId } from "../shared/tokens.ts";
 import type { StatusListsService } from "../status-lists/status-lists.service.ts";
+import type { TypedRecipient } from "../sso/recipient-type.ts";
 import * as repo from "./credentials.repository.ts";
 import { createIndexReservations } from "./status-index-reservations.ts";
+import { claimStatusIndexes, listClaimedIndexes } from "./status-indexes.repository.ts";
 
 /** One credential to issue. */
 export interface IssueRequest {
@@ -27,7 +29,7 @@ export interface IssueRequest {
 
 /** Partners' endorsements, as far as issuing is concerned (federation; injected by the composition root). */
 export interface IssuingEndorsements {
-  /** Verified, not withdrawn EndorsementCredentials a new credential of the template embeds (none when switched off). */
+  /** Verified, not withdrawn EndorsementCredentials of partners a new credential of the template embeds (none unless switched on; may be cached). */
   embeddable(achievementId: string): Promise<object[]>;
   /** Revocation-list indexes the issuer's own endorsements use (one index space with its credentials). */
   usedIndexes(issuerId: string): Promise<number[]>;
@@ -109,6 +111,7 @@ export function createCredentialsService(deps: CredentialsDeps) {
     const now = isoNow(clock);
     const drawnBeside = reservations.reserved(issuer.id); // by a batch beside this one, maybe stored during the read
     const used = await repo.listUsedStatusIndexes(db, issuer.id);
+    for (const i of await listClaimedIndexes(db, issuer.id)) used.add(i);
     for (const i of (await deps.endorsements?.usedIndexes(issuer.id)) ?? []) used.add(i);
     const endorsements = (await deps.endorsements?.embeddable(a.row.id)) ?? [];
     for (const index of [...drawnBeside, ...reservations.reserved(issuer.id)]) used.add(index);
@@ -120,6 +123,8 @@ export function createCredentialsService(deps: CredentialsDeps) {
       const signed = await deps.sign(prepared.map((p) => p.doc), await deps.signingKey(issuer));
       const rows = prepared.map((p, i) => ({ ...p.row, document: JSON.stringify(signed[i]) }));
       await db.transaction().execute(async (tx) => {
+        // An endorsement of the issuer may have claimed one of these indexes meanwhile: the batch is then prepared again.
+        await claimStatusIndexes(tx, issuer.id, "credential", rows.map((r) => ({ index: r.status_index, objectId: r.id })));
         await repo.insertCredentials(tx, rows);
         await audit.record(actor, { action: "credential.issue", objectType: "achievement", objectId: a.row.id, issuerId: issuer.id, details: { count: rows.length, ids: rows.slice(0, 20).map((r) => r.id) } }, tx);
       });
@@ -146,15 +151,17 @@ export function createCredentialsService(deps: CredentialsDeps) {
   return {
     issueMany,
     find: (id: string) => repo.findCredential(db, id),
-    holders: (achievementId: string, recipients: string[]) => repo.listHolders(db, achievementId, recipients),
+    /** The `recipientKey`s (type and value) of those among some recipients who hold a template. */
+    holders: (achievementId: string, recipients: TypedRecipient[]) => repo.listHolders(db, achievementId, recipients),
     countHolders: (achievementIds: string[]) => repo.countHolders(db, achievementIds),
-    heldAmong: (recipient: string, achievementIds: string[]) => repo.listHeldCredentials(db, recipient, achievementIds),
-    ofRecipients: (recipients: string[]) => repo.listCredentialsOfRecipient(db, recipients),
+    heldAmong: (recipient: TypedRecipient, achievementIds: string[]) => repo.listHeldCredentials(db, recipient, achievementIds),
+    /** Credentials issued to some recipients, matched on identity type and value. */
+    ofRecipients: (recipients: TypedRecipient[]) => repo.listCredentialsOfRecipient(db, recipients),
     ofAchievement: (achievementId: string) => repo.listCredentialsOfAchievement(db, achievementId),
     /** Revoked and suspended credentials of an issuer, with their reasons (OB 2.0 revocation list). */
     withdrawn: (issuerId: string) => repo.listCredentialsInStatus(db, issuerId, ["revoked", "suspended"]),
     /** GDPR erasure: the credentials stay issued and verifiable, the learner's address and name go. */
-    forgetRecipients: (recipients: string[]) => repo.forgetRecipients(db, recipients),
+    forgetRecipients: (recipients: TypedRecipient[]) => repo.forgetRecipients(db, recipients),
     /** Issuing figures for dashboards. */
     stats: (issuerIds: string[], since: string) => repo.credentialStats(db, issuerIds, since),
     /** Status-list bits: revoked (or suspended) credentials, and on the revocation list the issuer's withdrawn endorsements. */
@@ -162,8 +169,15 @@ export function createCredentialsService(deps: CredentialsDeps) {
       const own = await repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended");
       return purpose === "revocation" && deps.endorsements ? [...own, ...(await deps.endorsements.withdrawnIndexes(issuerId))] : own;
     },
-    /** Every status-list index the issuer's credentials use. */
-    usedStatusIndexes: (issuerId: string) => repo.listUsedStatusIndexes(db, issuerId),
+    /** Every status-list index the issuer's credentials use, claim, or hold for batches being signed. */
+    async usedStatusIndexes(issuerId: string): Promise<Set<number>> {
+      const reserved = reservations.reserved(issuerId); // read first: a batch may be stored, and release them, meanwhile
+      const used = await repo.listUsedStatusIndexes(db, issuerId);
+      for (const i of [...reserved, ...(await listClaimedIndexes(db, issuerId)), ...reservations.reserved(issuerId)]) used.add(i);
+      return used;
+    },
+    /** Claims an index of the issuer's revocation list for an endorsement, in its transaction (unique violation when taken). */
+    claimEndorsementIndex: (tx: Db, issuerId: string, index: number, endorsementId: string) => claimStatusIndexes(tx, issuerId, "endorsement", [{ index, objectId: endorsementId }]),
 
     /** Revokes for good, with a reason shown to verifiers and the learner. */
     revoke: (actor: Actor, id: string, reason: string) => changeStatus(actor, id, ["active", "suspended"], "revoked", reason, "credential.revoke"),

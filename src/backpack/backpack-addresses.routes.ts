@@ -16,7 +16,7 @@ export function backpackAddressesRoutes(d: { backpack: BackpackService; render: 
   const app = new Hono<AppEnv>();
   const mine = d.guards.requireUser;
 
-  async function page(c: Context<AppEnv>, data: Record<string, unknown> = {}, status: 200 | 410 | 422 = 200) {
+  async function page(c: Context<AppEnv>, data: Record<string, unknown> = {}, status: 200 | 410 | 422 | 429 = 200) {
     return d.render(c, "pages/backpack/addresses", { addresses: await d.backpack.addresses(c.get("user")!), email: "", ...data }, status);
   }
 
@@ -26,6 +26,10 @@ export function backpackAddressesRoutes(d: { backpack: BackpackService; render: 
     const form = parseInput(addressForm, fields);
     if (!form.ok) return page(c, { errors: form.error, email: fields.email ?? "" }, 422);
     const sent = await d.backpack.requestAddress(c.get("user")!, form.value.email);
+    if (!sent.ok && typeof sent.error === "object") {
+      c.header("Retry-After", String(sent.error.retryAfterSeconds));
+      return page(c, { problem: "backpack.addresses.rateLimited", problemParams: { seconds: sent.error.retryAfterSeconds }, email: form.value.email }, 429);
+    }
     if (!sent.ok) return page(c, { errors: { email: `backpack.addresses.${sent.error}` }, email: form.value.email }, 422);
     return page(c, { sent: sent.value.email });
   });

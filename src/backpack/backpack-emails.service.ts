@@ -2,10 +2,15 @@ import type { AccountsService } from "../accounts/accounts.service.ts";
 import type { UserRow } from "../db/database.ts";
 import type { Clock } from "../shared/clock.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import { createRateLimiter } from "../verification/rate-limit.ts";
 
 // Long enough to reach a mailbox one rarely opens (an old institutional one), short enough to expire.
 const CONFIRM_TTL_MS = 24 * 3_600_000;
 const PURPOSE = "email-add:";
+// Each link goes to an address the learner may not own: a few mails per hour per account. Refusals
+// (own) send nothing and are not counted; an address of another account is (a notice goes there).
+const MAILS_AT_ONCE = 5;
+const MAILS_PER_HOUR = 5;
 
 /** The account's e-mail addresses as the SSO feature keeps them (user_emails). */
 export interface EmailIdentities {
@@ -20,6 +25,8 @@ export interface BackpackEmailsDeps {
   accounts: AccountsService;
   identities: EmailIdentities;
   sendEmailConfirmation: (to: string, confirmUrl: string, expiresAt: string) => Promise<unknown>;
+  /** Tells an address of another account that someone tried to add it to theirs (no link in it). */
+  sendAddressTakenNotice: (to: string) => Promise<unknown>;
   origin: string;
 }
 
@@ -31,9 +38,13 @@ export interface LearnerAddress {
 }
 
 export type AddressError = "own" | "taken" | "invalid-link" | "main" | "last" | "unknown";
+/** Too many confirmation mails asked for: nothing sent, try again after that many seconds. */
+export type MailLimited = { limited: true; retryAfterSeconds: number };
 
 /** A learner's extra e-mail addresses: added by a one-time link sent to them, so badges issued there show up. */
 export function createBackpackEmails(deps: BackpackEmailsDeps) {
+  const mails = createRateLimiter({ capacity: MAILS_AT_ONCE, perSecond: MAILS_PER_HOUR / 3600 });
+
   // Another account already holds the address (verified, or as its sign-in address).
   async function takenByOther(user: UserRow, email: string): Promise<boolean> {
     const owner = await deps.identities.ownerOfVerifiedEmail(email);
@@ -51,10 +62,17 @@ export function createBackpackEmails(deps: BackpackEmailsDeps) {
     addresses,
 
     /** Mails a confirmation link to a new address; nothing is attached until it is followed. */
-    async requestAddress(user: UserRow, rawEmail: string): Promise<Result<{ email: string }, AddressError>> {
+    async requestAddress(user: UserRow, rawEmail: string): Promise<Result<{ email: string }, AddressError | MailLimited>> {
       const email = rawEmail.trim().toLowerCase();
       if ((await addresses(user)).some((a) => a.email === email)) return err("own");
-      if (await takenByOther(user, email)) return err("taken");
+      const taken = mails.take(user.id);
+      if (!taken.ok) return err({ limited: true, retryAfterSeconds: taken.retryAfterSeconds });
+      // The same answer as for a free address (as sign-in does): no one learns which addresses have
+      // an account here. The holder of the address is told instead; no link, so nothing can be attached.
+      if (await takenByOther(user, email)) {
+        await deps.sendAddressTakenNotice(email);
+        return ok({ email });
+      }
       const token = await deps.accounts.issueToken(user.id, PURPOSE + email, CONFIRM_TTL_MS);
       await deps.sendEmailConfirmation(email, `${deps.origin}/backpack/addresses/confirm/${token}`, new Date(deps.clock.now().getTime() + CONFIRM_TTL_MS).toISOString());
       return ok({ email });
@@ -62,9 +80,11 @@ export function createBackpackEmails(deps: BackpackEmailsDeps) {
 
     /** Spends a confirmation link (signed in as the account that asked): the address is verified and attached. */
     async confirmAddress(user: UserRow, token: string): Promise<Result<{ email: string }, AddressError>> {
-      const spent = await deps.accounts.consumeLink(token);
-      if (!spent?.purpose.startsWith(PURPOSE) || spent.user_id !== user.id) return err("invalid-link");
-      const email = spent.purpose.slice(PURPOSE.length);
+      // Spent only by the account that asked, and only as an address link: opened from another
+      // account (or a sign-in link posted here), it stays usable.
+      const purpose = await deps.accounts.consumeLinkOf(token, user.id, PURPOSE);
+      if (!purpose) return err("invalid-link");
+      const email = purpose.slice(PURPOSE.length);
       // Checked again: another account may have verified it since the link went out.
       if (await takenByOther(user, email)) return err("taken");
       await deps.identities.markEmailVerified(user.id, email);

@@ -7,11 +7,16 @@ import { setFlash } from "../http/flash.ts";
 import type { Guards } from "../http/guards.ts";
 import type { Render } from "../http/render.ts";
 import { renderMessage } from "../verification/messages.ts";
-import type { ImportError, ImportInput } from "./backpack-import.service.ts";
+import { createRateLimiter } from "../verification/rate-limit.ts";
+import { importedFile, type ImportError, type ImportInput } from "./backpack-import.service.ts";
 import type { BackpackService } from "./backpack.service.ts";
 
 // Multipart framing and the other fields come on top of the file itself.
 const FORM_OVERHEAD = 64 * 1024;
+// Each import may fetch keys, status lists and hosted objects from other sites: enough for a learner
+// bringing in a whole past, not enough to use this node as a fetcher. Counted per account.
+const IMPORTS_AT_ONCE = 20;
+const IMPORTS_PER_HOUR = 20;
 
 const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 
@@ -45,13 +50,19 @@ export function backpackImportRoutes(d: { backpack: BackpackService; render: Ren
     return { error: `backpack.import.${e.code}` };
   }
 
-  const form = (c: Context<AppEnv>, data: Record<string, unknown> = {}, status: 200 | 413 | 422 = 200) => d.render(c, "pages/backpack/import", { fields: {}, maxMb: mb, ...data }, status);
+  const limiter = createRateLimiter({ capacity: IMPORTS_AT_ONCE, perSecond: IMPORTS_PER_HOUR / 3600 });
+  const form = (c: Context<AppEnv>, data: Record<string, unknown> = {}, status: 200 | 413 | 422 | 429 = 200) => d.render(c, "pages/backpack/import", { fields: {}, maxMb: mb, ...data }, status);
   const sizeLimit = bodyLimit({ maxSize: maxBytes + FORM_OVERHEAD, onError: (c) => form(c as Context<AppEnv>, { problem: { error: "backpack.import.tooLarge", params: { mb } } }, 413) });
 
   app.get("/backpack/import", mine, (c) => form(c));
   app.post("/backpack/import", mine, sizeLimit, async (c) => {
     const { input, fields } = await readImport(c);
     if (!input) return form(c, { fields, problem: { error: "backpack.import.empty" } }, 422);
+    const taken = limiter.take(c.get("user")!.id);
+    if (!taken.ok) {
+      c.header("Retry-After", String(taken.retryAfterSeconds));
+      return form(c, { fields, problem: { error: "backpack.import.rateLimited", params: { seconds: taken.retryAfterSeconds } } }, 429);
+    }
     const done = await d.backpack.importBadge(c.get("user")!, input);
     if (!done.ok) return form(c, { fields, problem: problem(c, done.error) }, done.error.code === "too-large" ? 413 : 422);
     setFlash(c, d.cookies, { key: done.value.created ? "backpack.import.done" : "backpack.import.already", params: { name: done.value.entry.external_name ?? "" } });
@@ -62,11 +73,15 @@ export function backpackImportRoutes(d: { backpack: BackpackService; render: Ren
     const entry = await d.backpack.external(c.req.param("id"), c.get("user"));
     return entry ? d.render(c, "pages/backpack/imported", { entry, owner: c.get("user")?.id === entry.user_id }) : errorResponse(c, d.render, 404, "404");
   });
-  app.get("/backpack/imported/:id/credential.json", async (c) => {
-    const entry = await d.backpack.external(c.req.param("id"), c.get("user"));
+  // The file as it verifies: .jwt for a badge imported as a VC-JWT, .json otherwise (either address works).
+  const download = async (c: Context<AppEnv>) => {
+    const entry = await d.backpack.external(c.req.param("id")!, c.get("user"));
     if (!entry) return errorResponse(c, d.render, 404, "404");
-    return c.body(entry.external_document!, 200, { "Content-Type": "application/json; charset=utf-8", "Content-Disposition": `attachment; filename="badge-${entry.id.slice(0, 8)}.json"` });
-  });
+    const file = importedFile(entry);
+    return c.body(file.text, 200, { "Content-Type": file.contentType, "Content-Disposition": `attachment; filename="badge-${entry.id.slice(0, 8)}.${file.extension}"` });
+  };
+  app.get("/backpack/imported/:id/credential.json", download);
+  app.get("/backpack/imported/:id/credential.jwt", download);
   app.post("/backpack/imported/:id/delete", mine, async (c) => {
     if (!(await d.backpack.removeExternal(c.get("user")!, c.req.param("id")))) return errorResponse(c, d.render, 404, "404");
     setFlash(c, d.cookies, { key: "backpack.import.removed" });

@@ -66,6 +66,19 @@ function imageOf(report: VerificationReport): string | null {
   return image.startsWith("data:") && image.length > MAX_DATA_IMAGE ? null : image;
 }
 
+/** The imported badge as a file that verifies on its own: the VC-JWT as received, else the signed JSON. */
+export function importedFile(entry: BackpackEntryRow): { text: string; extension: "jwt" | "json"; contentType: string } {
+  if (entry.external_jwt) return { text: entry.external_jwt, extension: "jwt", contentType: "application/vc+jwt" };
+  return { text: entry.external_document ?? "{}", extension: "json", contentType: "application/json; charset=utf-8" };
+}
+
+// A credential page and its JSON are public: a badge that names none of the importer's identifiers
+// (an eppn they cannot prove, a DID, no identity) proves nothing about them. It may be kept, never shown.
+/** An imported badge not shown to anyone but its holder (not public, not on a public page). */
+export function privateOnly(entry: BackpackEntryRow): boolean {
+  return entry.credential_id === null && entry.external_recipient !== "match";
+}
+
 /** Badges from elsewhere in the backpack: verified first, then kept as external entries. */
 export function createBackpackImport(deps: BackpackImportDeps) {
   const { db, clock } = deps;
@@ -92,7 +105,7 @@ export function createBackpackImport(deps: BackpackImportDeps) {
       const now = isoNow(clock);
       const s = report.summary;
       await repo.insertExternalEntry(db, {
-        id: newId(), user_id: user.id, credential_id: null, external_document: JSON.stringify(report.credential), external_source: sourceOf(input),
+        id: newId(), user_id: user.id, credential_id: null, external_document: JSON.stringify(report.credential), external_jwt: report.jws ?? null, external_source: sourceOf(input),
         external_key: key, external_kind: report.kind, external_name: s.name ?? null, external_issuer: s.issuerName ?? null,
         external_image: imageOf(report), external_issued_on: s.validFrom ?? null, external_recipient: recipient,
         status: "accepted", visibility: "private", show_name: 0, created_at: now, updated_at: now,
@@ -104,12 +117,12 @@ export function createBackpackImport(deps: BackpackImportDeps) {
     /** Removes an imported badge (from the pages too); false when it is not one of this learner's imports. */
     removeExternal: (user: UserRow, entryId: string) => repo.deleteExternalEntry(db, user.id, entryId),
 
-    /** An imported badge, for its owner, or for anyone once it is accepted and public. */
+    /** An imported badge, for its owner, or for anyone once it is accepted and public (and may be). */
     async external(entryId: string, viewer: UserRow | null): Promise<BackpackEntryRow | null> {
       const entry = await repo.findEntryById(db, entryId);
       if (!entry || entry.credential_id !== null || !entry.external_document) return null;
       const mine = viewer?.id === entry.user_id;
-      return mine || (entry.status === "accepted" && entry.visibility === "public") ? entry : null;
+      return mine || (entry.status === "accepted" && entry.visibility === "public" && !privateOnly(entry)) ? entry : null;
     },
   };
 }

@@ -87,3 +87,10 @@ export async function deleteExternalEntry(db: Db, userId: string, id: string): P
 export function findEntryById(db: Db, id: string): Promise<BackpackEntryRow | undefined> {
   return db.selectFrom("backpack_entries").selectAll().where("id", "=", id).executeTakeFirst();
 }
+
+/** Deletes a user's entries of this node's credentials except those listed (imported badges stay). */
+export async function deleteCredentialEntriesExcept(db: Db, userId: string, keepCredentialIds: string[]): Promise<void> {
+  let query = db.deleteFrom("backpack_entries").where("user_id", "=", userId).where("credential_id", "is not", null);
+  if (keepCredentialIds.length) query = query.where("credential_id", "not in", keepCredentialIds);
+  await query.execute();
+}

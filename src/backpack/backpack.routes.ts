@@ -5,7 +5,7 @@ import type { CookieKit } from "../http/cookies.ts";
 import type { AppEnv } from "../http/env.ts";
 import { errorResponse } from "../http/errors.ts";
 import { setFlash } from "../http/flash.ts";
-import { formFields } from "../http/form.ts";
+import { formFields, safeNext } from "../http/form.ts";
 import type { Guards } from "../http/guards.ts";
 import type { Render } from "../http/render.ts";
 import { emailField, parseInput, requiredText } from "../shared/validation.ts";
@@ -26,22 +26,25 @@ export function backpackRoutes(d: { backpack: BackpackService; auth: AuthService
   const app = new Hono<AppEnv>();
   const mine = d.guards.requireUser;
 
-  app.get("/signin", (c) => d.render(c, "pages/backpack/signin", { email: c.req.query("email") ?? "" }));
+  // `next`: a page of this site to come back to once signed in (an address confirmation link).
+  const nextOf = (value: string | undefined) => safeNext(value, "") || undefined;
+  app.get("/signin", (c) => d.render(c, "pages/backpack/signin", { email: c.req.query("email") ?? "", next: nextOf(c.req.query("next")) }));
   app.post("/signin", async (c) => {
     const fields = await formFields(c);
     const form = parseInput(signInForm, fields);
-    if (!form.ok) return d.render(c, "pages/backpack/signin", { errors: form.error, email: fields.email }, 422);
-    await d.backpack.requestSignIn(form.value.email);
+    if (!form.ok) return d.render(c, "pages/backpack/signin", { errors: form.error, email: fields.email, next: nextOf(fields.next) }, 422);
+    await d.backpack.requestSignIn(form.value.email, nextOf(fields.next));
     // The same answer whether or not the address is known: no one learns who holds badges here.
     return d.render(c, "pages/backpack/signin", { sent: form.value.email });
   });
   // GET only shows a button: mail scanners that open links must not spend them.
-  app.get("/signin/:token", (c) => d.render(c, "pages/backpack/signin-confirm"));
+  app.get("/signin/:token", (c) => d.render(c, "pages/backpack/signin-confirm", { next: nextOf(c.req.query("next")) }));
   app.post("/signin/:token", async (c) => {
+    const next = nextOf((await formFields(c)).next || c.req.query("next"));
     const signed = await d.backpack.signInWithLink(c.req.param("token"));
     if (!signed.ok) return d.render(c, "pages/backpack/signin", { invalid: true }, 410);
     d.cookies.set(c, "fb_session", await d.auth.startSession(signed.value.id, c.get("ip"), c.req.header("User-Agent") ?? null), d.sessionDays * 86_400);
-    return c.redirect("/backpack", 303);
+    return c.redirect(next ?? "/backpack", 303);
   });
 
   app.get("/backpack", mine, async (c) => {
@@ -50,9 +53,9 @@ export function backpackRoutes(d: { backpack: BackpackService; auth: AuthService
   });
   app.post("/backpack/entries/:id", mine, async (c) => {
     const form = parseInput(entryChange, await formFields(c));
-    const done = form.ok && (await d.backpack.update(c.get("user")!, c.req.param("id"), { ...form.value, showName: form.value.showName ? form.value.showName === "1" : undefined }));
-    if (!done) return errorResponse(c, d.render, 404, "404");
-    setFlash(c, d.cookies, { key: "backpack.saved" });
+    const done = form.ok ? await d.backpack.update(c.get("user")!, c.req.param("id"), { ...form.value, showName: form.value.showName ? form.value.showName === "1" : undefined }) : null;
+    if (!done || (!done.ok && done.error === "not-found")) return errorResponse(c, d.render, 404, "404");
+    setFlash(c, d.cookies, done.ok ? { key: "backpack.saved" } : { key: "backpack.import.privateOnlyRefused", kind: "error" });
     return c.redirect("/backpack", 303);
   });
   app.get("/backpack/export", mine, async (c) => {

@@ -5,6 +5,7 @@ export interface BackpackEntriesTable {
   user_id: string;
   credential_id: string | null; // a credential of this node
   external_document: string | null; // a verified badge imported from elsewhere (JSON)
+  external_jwt: string | null; // the compact VC-JWT as received, when it came as one: what downloads give back
   external_source: string | null; // where it came from: "url:<address>", "file:<name>" or "json"
   external_key: string | null; // the credential's id (or a hash of it): one entry per imported badge
   external_kind: string | null; // "ob3" | "ob2"
@@ -36,7 +37,7 @@ export interface LearnerPageEntriesTable {
   position: number;
 }
 
-/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts, 2026-11-29-0062). */
+/** The backpack's tables (migrations/2026-11-28-0050-backpack.ts, 2026-11-29-0062, 0065). */
 export interface BackpackTables {
   backpack_entries: BackpackEntriesTable;
   learner_pages: LearnerPagesTable;

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "ky
 import type { FederationTables } from "../federation/federation.tables.ts";
 import type { BackpackTables } from "../backpack/backpack.tables.ts";
 import type { SsoTables } from "../sso/sso.tables.ts";
+import type { StatusIndexTables } from "../awards/status-indexes.tables.ts";
 
 // One schema for SQLite and PostgreSQL: ids are text (UUIDs), timestamps are ISO-8601 UTC text
 // (sortable, identical on both), booleans are integers 0/1, JSON is text.
@@ -275,6 +276,7 @@ export interface AwardItemsTable {
   row_number: number;
   recipient: string; // normalised e-mail, or a federation identifier
   recipient_type: string; // "emailAddress" | "ext:eduPersonPrincipalName" …
+  contact_email: string | null; // where the award e-mail goes when the recipient is an eppn
   name: string | null;
   evidence_url: string | null;
   narrative: string | null;
@@ -326,7 +328,7 @@ export interface StatusListsTable {
 }
 
 /** The whole schema, as the migrations in migrations/ build it (federation tables in their own file). */
-export interface Database extends FederationTables, SsoTables, BackpackTables {
+export interface Database extends FederationTables, SsoTables, BackpackTables, StatusIndexTables {
   issuer_keys: IssuerKeysTable;
   award_lists: AwardListsTable;
   award_items: AwardItemsTable;

@@ -17,13 +17,16 @@ import { toRecipient, toTemplateActivity, toTemplateDocument } from "./vocab.ts"
 export const NODE_ACTOR = "_node";
 
 const PAGE = 50;
+// Frameworks are big (a CASE package and three CSV files each, 70–300 KB): few per outbox page.
+const FRAMEWORK_PAGE = 5;
+const FRAMEWORK_CURSOR = "f:";
 
 export interface ActorsDeps {
   issuers: IssuersService;
   achievements: AchievementsService;
   partners: FederationService;
   sharing: SharingService;
-  /** Its frameworks are listed on the outbox's first page, after the templates. */
+  /** Its frameworks are listed in the outbox after the templates, a few per page. */
   frameworkSharing?: FrameworkSharingService;
   actorKeys: ActorKeys;
   version: string;
@@ -110,24 +113,37 @@ export function registerActors(federation: Federation<void>, d: ActorsDeps): voi
   });
 }
 
-// The outbox lists a Create for every template published now (not a history), so a new partner
-// can fill its catalogue from it.
+// The outbox lists a Create for every template and framework published now (not a history), so a
+// new partner can fill its catalogue from it. Cursors: "N" pages templates from offset N; the last
+// template page also carries the first frameworks, then "f:N" pages frameworks from offset N.
 function registerOutbox(federation: Federation<void>, d: ActorsDeps, issuerOf: (id: string) => Promise<IssuerRow | undefined>): void {
+  const frameworksFrom = async (ctx: RequestContext<void>, issuerId: string, from: number) => {
+    const page = d.frameworkSharing ? await d.frameworkSharing.publishedOf(issuerId, from, FRAMEWORK_PAGE) : { items: [], total: 0 };
+    const next = from + FRAMEWORK_PAGE < page.total ? `${FRAMEWORK_CURSOR}${from + FRAMEWORK_PAGE}` : null;
+    return { items: page.items.map((f) => toFrameworkActivity(ctx, f) as Create), next };
+  };
   federation
     .setOutboxDispatcher("/issuers/{identifier}/outbox", async (ctx, identifier, cursor) => {
       const issuer = await issuerOf(identifier);
       if (!issuer || cursor === null) return null;
-      const from = Number(cursor) || 0;
+      if (cursor.startsWith(FRAMEWORK_CURSOR)) {
+        const frameworks = await frameworksFrom(ctx, issuer.id, Math.max(0, Number(cursor.slice(FRAMEWORK_CURSOR.length)) || 0));
+        return { items: frameworks.items, nextCursor: frameworks.next };
+      }
+      const from = Math.max(0, Number(cursor) || 0);
       const page = await d.sharing.publishedOf(issuer.id, from, PAGE);
-      const frameworks = from === 0 && d.frameworkSharing ? await d.frameworkSharing.publishedOf(issuer.id) : [];
-      return {
-        items: [...page.items.map((t) => toTemplateActivity(ctx, t) as Create), ...frameworks.map((f) => toFrameworkActivity(ctx, f) as Create)],
-        nextCursor: from + PAGE < page.total ? String(from + PAGE) : null,
-      };
+      const templates = page.items.map((t) => toTemplateActivity(ctx, t) as Create);
+      if (from + PAGE < page.total) return { items: templates, nextCursor: String(from + PAGE) };
+      const frameworks = await frameworksFrom(ctx, issuer.id, 0);
+      return { items: [...templates, ...frameworks.items], nextCursor: frameworks.next };
     })
     .setCounter(async (_ctx, identifier) => {
       const issuer = await issuerOf(identifier);
-      return issuer ? (await d.achievements.search({ perPage: 1 }, { issuerIds: [issuer.id] })).total : null;
+      if (!issuer) return null;
+      const [templates, frameworks] = await Promise.all([
+        d.achievements.search({ perPage: 1 }, { issuerIds: [issuer.id] }), d.frameworkSharing ? d.frameworkSharing.countPublished(issuer.id) : 0,
+      ]);
+      return templates.total + frameworks;
     })
     .setFirstCursor(() => "0");
 }

@@ -7,12 +7,12 @@ import { checkStatus } from "../verification/checks/status.ts";
 import type { RemoteFetch } from "../verification/remote-fetch.ts";
 import type { EndorsementStatusReader } from "./endorsements.service.ts";
 
-/** Reads an endorsement's status: "withdrawn" when its revocation bit is set, "unknown" when it has none or the list is unreadable. */
+/** Reads an endorsement's status: "withdrawn" when its revocation bit is set, "none" without an entry, "unknown" when the list is unreadable. */
 export function createEndorsementStatusReader(deps: { remote: RemoteFetch; clock: Clock }): EndorsementStatusReader {
   // Always asked again (a 304 is cheap): a withdrawal must show before the list's cache lifetime ends.
   const source: DocumentSource = { json: (url) => deps.remote.getJson(url, { revalidate: true }), get: (url, accept) => deps.remote.get(url, accept, { revalidate: true }) };
   return async (vc) => {
-    if (!vc.credentialStatus) return "unknown";
+    if (!vc.credentialStatus) return "none";
     const now = deps.clock.now();
     const line = await checkStatus(vc, { source, now, verifyList: (list) => checkProofs(list, source, now) });
     if (line.outcome === "revoked") return "withdrawn";

@@ -18,14 +18,11 @@ function received(db: Db) {
     .where("endorsements.direction", "=", "received").where("endorsements.withdrawn_at", "is", null);
 }
 
-/** Verified, not withdrawn endorsements received for one of our templates, with the endorser's cached name. */
-export function listReceivedEndorsements(db: Db, achievementId: string) {
-  return received(db).where("endorsements.achievement_id", "=", achievementId).orderBy("endorsements.created_at").orderBy("endorsements.id").execute();
-}
-
-/** Verified, not withdrawn endorsements received for one of our issuers (by its OB Profile id). */
-export function listReceivedIssuerEndorsements(db: Db, subjectId: string) {
+/** Verified, not withdrawn endorsements received for one of our issuers (by its OB Profile id) from its partners. */
+export function listReceivedIssuerEndorsements(db: Db, subjectId: string, issuerId: string) {
   return received(db).where("endorsements.achievement_id", "is", null).where("endorsements.subject_id", "=", subjectId)
+    .where((eb) => eb.exists(eb.selectFrom("federation_follows").select("federation_follows.id").where("federation_follows.issuer_id", "=", issuerId)
+      .whereRef("federation_follows.actor_id", "=", "endorsements.actor_id").where("federation_follows.state", "=", "accepted")))
     .orderBy("endorsements.created_at").orderBy("endorsements.id").execute();
 }
 
@@ -59,10 +56,27 @@ export async function listEndorsementIndexes(db: Db, issuerId: string, withdrawn
   return (await q.execute()).map((r) => r.status_index!);
 }
 
-/** Whether new credentials of a template embed its endorsements (no row: yes). */
+/** Whether new credentials of a template embed its endorsements (no row: no, the issuer opts in). */
 export async function findEmbedSetting(db: Db, achievementId: string): Promise<boolean> {
   const row = await db.selectFrom("endorsement_settings").select("embed").where("achievement_id", "=", achievementId).executeTakeFirst();
-  return row ? row.embed === 1 : true;
+  return row?.embed === 1;
+}
+
+/** Whether a remote actor is in an accepted follow relation (either way) with one of our issuers. */
+export async function isPartnerOf(db: Db, issuerId: string, actorId: string): Promise<boolean> {
+  const row = await db.selectFrom("federation_follows").select("id").where("issuer_id", "=", issuerId).where("actor_id", "=", actorId)
+    .where("state", "=", "accepted").executeTakeFirst();
+  return !!row;
+}
+
+/** Received, not withdrawn endorsements of a template whose endorser is (still) a partner of the template's issuer, oldest first. */
+export function listPartnerEndorsements(db: Db, achievementId: string) {
+  return received(db).innerJoin("achievements", "achievements.id", "endorsements.achievement_id")
+    .where("endorsements.achievement_id", "=", achievementId)
+    .where((eb) => eb.exists(eb.selectFrom("federation_follows").select("federation_follows.id")
+      .whereRef("federation_follows.issuer_id", "=", "achievements.issuer_id").whereRef("federation_follows.actor_id", "=", "endorsements.actor_id")
+      .where("federation_follows.state", "=", "accepted")))
+    .orderBy("endorsements.created_at").orderBy("endorsements.id").execute();
 }
 
 /** Saves a template's embedding choice. */
@@ -88,5 +102,5 @@ export async function listEndorsedTemplates(db: Db, issuerId: string) {
     .select(["achievements.id", "achievements.name", "endorsement_settings.embed", (eb) => eb.fn.countAll().as("n")])
     .where("achievements.issuer_id", "=", issuerId).where("endorsements.direction", "=", "received").where("endorsements.withdrawn_at", "is", null)
     .groupBy(["achievements.id", "achievements.name", "endorsement_settings.embed"]).orderBy("achievements.name").execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, count: Number(r.n), embed: r.embed === null || r.embed === undefined ? true : r.embed === 1 }));
+  return rows.map((r) => ({ id: r.id, name: r.name, count: Number(r.n), embed: r.embed === 1 }));
 }

@@ -3,7 +3,7 @@ import type { AppEnv } from "../http/env.ts";
 import { errorResponse } from "../http/errors.ts";
 import { formFields } from "../http/form.ts";
 import type { Guards } from "../http/guards.ts";
-import type { Render } from "../http/render.ts";
+import { isHtmx, type Render } from "../http/render.ts";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { MembersService } from "../members/members.service.ts";
 import type { EndorsementsService } from "./endorsements.service.ts";
@@ -52,6 +52,13 @@ export function endorsementRoutes(d: EndorsementRoutesDeps) {
     if (!templates.some((t) => t.id === achievementId)) return errorResponse(c, d.render, 404, "404");
     await d.endorsements.setEmbed(c.get("actor"), achievementId, c.get("issuer").id, embed === "1");
     return c.redirect(`/issuers/${c.get("issuer").slug}/partners/endorsements`, 303);
+  });
+
+  // What partners said of an issuer, public: loaded into its profile page by htmx, a plain page without it.
+  app.get("/issuers/:issuer/endorsements", d.guards.loadIssuer, async (c) => {
+    const issuer = c.get("issuer");
+    const endorsements = await d.endorsements.receivedForIssuer(issuer);
+    return d.render(c, isHtmx(c) ? "partials/federation/issuer-endorsements" : "pages/federation/issuer-endorsements", { issuer, endorsements });
   });
 
   // Withdrawal by an admin of the endorsing issuer; a second one changes nothing.

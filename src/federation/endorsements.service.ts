@@ -11,7 +11,9 @@ import { profileFacts } from "../issuers/issuer-profile.ts";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import { isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import { isUniqueViolation } from "../shared/sql-errors.ts";
 import { newId } from "../shared/tokens.ts";
+import type { EndorsementShapeCheck } from "./endorsement-shape.ts";
 import * as endorsements from "./endorsements.repository.ts";
 import type { FederationNetwork, RemoteActor } from "./federation.service.ts";
 import * as repo from "./federation.repository.ts";
@@ -25,20 +27,27 @@ const log = getLogger(["francebadge", "federation"]);
 export type CredentialSigner = (doc: Record<string, unknown>, issuer: IssuerRow) => Promise<Record<string, unknown>>;
 /** Verifies a credential's proofs against its issuer's published keys (credentials/proof-verification.ts). */
 export type ProofVerifier = (vc: object) => Promise<{ verified: boolean; error?: string }>;
-/** Reads a received endorsement's revocation entry in its endorser's status list ("unknown": no entry, or unreadable). */
-export type EndorsementStatusReader = (vc: Record<string, unknown>) => Promise<"active" | "withdrawn" | "unknown">;
+/** Reads a received endorsement's revocation entry in its endorser's status list ("none": no entry; "unknown": unreadable). */
+export type EndorsementStatusReader = (vc: Record<string, unknown>) => Promise<"active" | "withdrawn" | "unknown" | "none">;
 
 /** The issuers' status lists and the indexes their credentials already use (built after federation: read at call time). */
 export interface EndorsementStatusLists {
   markChanged(issuerId: string, purpose: "revocation", tx: Db): Promise<void>;
+  /** Indexes stored, claimed, or reserved by credential batches being signed. */
   usedByCredentials(issuerId: string): Promise<Iterable<number>>;
+  /** Claims an index in the issuer's one index space (credentials and endorsements), inside `tx`; a unique violation when taken. */
+  claim(tx: Db, issuerId: string, index: number, endorsementId: string): Promise<void>;
 }
 
-export type EndorsementDrop = "media-type" | "too-large" | "invalid-json" | "not-endorsement" | "issuer" | "origin" | "not-ours" | "blocked" | "proof" | "withdrawn";
+export type EndorsementDrop = "media-type" | "too-large" | "invalid-json" | "not-endorsement" | "issuer" | "origin" | "schema" | "not-ours" | "not-partner" | "blocked" | "proof" | "withdrawn";
 export type WithdrawError = "not-found" | "forbidden";
 
 /** Most endorsements a new credential embeds (the verifier reads at most 10 per credential). */
 export const MAX_EMBEDDED = 5;
+/** How long the endorsements a template's new credentials embed are reused before their endorsers' status lists are read again. */
+export const EMBED_CACHE_MS = 5 * 60_000;
+// Issuing never waits longer than this on an endorser's server: its endorsement is left out instead.
+const EMBED_STATUS_MS = 3_000;
 
 const originOf = (url: string | null | undefined) => {
   try { return url ? new URL(url).origin : null; } catch { return null; }
@@ -52,7 +61,9 @@ const asRemote = (a: RemoteActorRow): RemoteActor => ({
 export function createEndorsementsService(deps: {
   db: Db; clock: Clock; audit: AuditService; urls: NodeUrls; origin: string; network: FederationNetwork;
   achievements: AchievementsService; issuers: IssuersService; sign: CredentialSigner; verify: ProofVerifier;
-  statusLists: () => EndorsementStatusLists; statusOf: EndorsementStatusReader;
+  statusLists: () => EndorsementStatusLists; statusOf: EndorsementStatusReader; shape: EndorsementShapeCheck;
+  /** The status reader issuing uses (a short fetch timeout). */
+  embedStatusOf?: EndorsementStatusReader;
 }) {
   const { db, clock } = deps;
   function credential(id: string, issuer: IssuerRow, subjectId: string, name: string, comment: string, statusIndex: number): Record<string, unknown> {
@@ -65,7 +76,8 @@ export function createEndorsementsService(deps: {
       credentialStatus: { id: `${list}#${statusIndex}`, type: "BitstringStatusListEntry", statusPurpose: "revocation", statusListIndex: String(statusIndex), statusListCredential: list },
     };
   }
-  // A free random index in the issuer's revocation list, shared with its credentials (W3C: random assignment).
+  // A free random index in the issuer's revocation list, shared with its credentials (W3C: random assignment);
+  // claimed when stored, so a credential batch drawing it meanwhile cannot also keep it.
   async function pickIndex(issuerId: string): Promise<number> {
     const used = new Set([...(await deps.statusLists().usedByCredentials(issuerId)), ...(await endorsements.listEndorsementIndexes(db, issuerId, false))]);
     if (used.size >= STATUS_LIST_SIZE * 0.9) throw new Error("status list nearly full: no free index");
@@ -76,6 +88,16 @@ export function createEndorsementsService(deps: {
   }
   // Signs, keeps and delivers one endorsement (to the owner and to our followers).
   async function give(actor: Actor, issuer: IssuerRow, owner: RemoteActorRow, subject: { obId: string; apId: string; name: string }, text: string): Promise<EndorsementRow> {
+    // A credential batch stored while this one was signed may have claimed the same index: draw again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await giveOnce(actor, issuer, owner, subject, text);
+      } catch (e) {
+        if (!isUniqueViolation(e) || attempt >= 4) throw e;
+      }
+    }
+  }
+  async function giveOnce(actor: Actor, issuer: IssuerRow, owner: RemoteActorRow, subject: { obId: string; apId: string; name: string }, text: string): Promise<EndorsementRow> {
     const id = newId();
     const statusIndex = await pickIndex(issuer.id);
     const signed = await deps.sign(credential(id, issuer, subject.obId, subject.name, text, statusIndex), issuer);
@@ -85,6 +107,7 @@ export function createEndorsementsService(deps: {
       ap_id: apId, comment: text, vc_json: JSON.stringify(signed), created_at: isoNow(clock), status_index: statusIndex, withdrawn_at: null,
     };
     await db.transaction().execute(async (tx) => {
+      await deps.statusLists().claim(tx, issuer.id, statusIndex, id);
       await endorsements.insertEndorsement(tx, row);
       await deps.audit.record(actor, { action: "federation.endorse", objectType: "endorsement", objectId: id, issuerId: issuer.id, details: { subject: subject.obId } }, tx);
     });
@@ -112,11 +135,18 @@ export function createEndorsementsService(deps: {
     if (!vc || typeof vc !== "object" || !([] as unknown[]).concat(vc.type).includes("EndorsementCredential")) return err("not-endorsement");
     if (idOf(vc.issuer) !== senderId) return err("issuer");
     if (originOf(doc.id) !== originOf(senderId) || doc.attributedTo !== senderId) return err("origin");
+    const malformed = deps.shape(vc);
+    if (malformed) {
+      log.info("Endorsement {id} from {sender} is malformed: {problem}", { id: doc.id, sender: senderId, problem: malformed });
+      return err("schema");
+    }
     const subject = (vc.credentialSubject ?? {}) as { id?: unknown; endorsementComment?: unknown };
     const subjectId = typeof subject.id === "string" ? subject.id : undefined;
     const ours = await ourSubject(subjectId);
     if (!ours) return err("not-ours");
     if (await repo.isBlockedFor(db, ours.issuerId, new URL(senderId).host)) return err("blocked");
+    // Only a partner of the endorsed issuer speaks for it: its words may end up in credentials we sign.
+    if (!(await endorsements.isPartnerOf(db, ours.issuerId, senderId))) return err("not-partner");
     const proof = await deps.verify(vc);
     if (!proof.verified) {
       log.info("Endorsement from {sender} failed verification: {error}", { sender: senderId, error: proof.error });
@@ -125,21 +155,46 @@ export function createEndorsementsService(deps: {
     if ((await deps.statusOf(vc)) === "withdrawn") return err("withdrawn");
     return ok({ vc, achievementId: ours.achievementId, subjectId: subjectId!, comment: typeof subject.endorsementComment === "string" ? subject.endorsementComment.slice(0, 5000) : "" });
   }
-  async function receivedFor(achievementId: string, options: { recheck?: boolean } = {}) {
-    const rows = await endorsements.listReceivedEndorsements(db, achievementId);
-    if (!options.recheck) return rows;
-    const kept = [];
-    for (const r of rows) {
-      if ((await deps.statusOf(JSON.parse(r.vc_json) as Record<string, unknown>)) === "withdrawn") await endorsements.withdrawReceived(db, r.ap_id, r.actor_id, isoNow(clock));
-      else kept.push(r);
+  // Per template, the set its new credentials embed, kept a few minutes: every batch of an award run asks.
+  const embedCache = new Map<string, { at: number; vcs: Promise<Record<string, unknown>[]> }>();
+  // The endorsements newly issued credentials of a template embed, as received (signed by their endorsers); none unless switched on.
+  async function embeddableFor(achievementId: string): Promise<Record<string, unknown>[]> {
+    if (!(await endorsements.findEmbedSetting(db, achievementId))) return [];
+    const now = clock.now().getTime();
+    const cached = embedCache.get(achievementId);
+    if (cached && now >= cached.at && now - cached.at < EMBED_CACHE_MS) return cached.vcs;
+    const vcs = currentEmbeddable(achievementId);
+    embedCache.set(achievementId, { at: now, vcs });
+    vcs.catch(() => embedCache.delete(achievementId));
+    return vcs;
+  }
+  // Partners' endorsements, each embedded only once its endorser's list says it is not withdrawn: read
+  // in parallel, only as many as will be embedded, and an endorser that does not answer in time is left out.
+  async function currentEmbeddable(achievementId: string): Promise<Record<string, unknown>[]> {
+    const rows = await endorsements.listPartnerEndorsements(db, achievementId);
+    const kept: Record<string, unknown>[] = [];
+    for (let next = 0; next < rows.length && kept.length < MAX_EMBEDDED;) {
+      const window = rows.slice(next, next + MAX_EMBEDDED - kept.length);
+      next += window.length;
+      const vcs = window.map((r) => JSON.parse(r.vc_json) as Record<string, unknown>);
+      const states = await Promise.all(vcs.map((vc) => statusWithin(vc, EMBED_STATUS_MS)));
+      for (const [i, state] of states.entries()) {
+        const r = window[i]!;
+        if (state === "withdrawn") await endorsements.withdrawReceived(db, r.ap_id, r.actor_id, isoNow(clock));
+        else if (state === "unknown") log.warn("Endorsement {id} left out of new credentials: its endorser's status list could not be read", { id: r.ap_id });
+        else kept.push(vcs[i]!);
+      }
     }
     return kept;
   }
-  // The endorsements newly issued credentials of a template embed, as received (signed by their endorsers); none when switched off.
-  async function embeddableFor(achievementId: string): Promise<Record<string, unknown>[]> {
-    if (!(await endorsements.findEmbedSetting(db, achievementId))) return [];
-    const rows = await receivedFor(achievementId, { recheck: true });
-    return rows.slice(0, MAX_EMBEDDED).map((r) => JSON.parse(r.vc_json) as Record<string, unknown>);
+  async function statusWithin(vc: Record<string, unknown>, ms: number): ReturnType<EndorsementStatusReader> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"unknown">((resolve) => { timer = setTimeout(() => resolve("unknown"), ms); });
+    try {
+      return await Promise.race([(deps.embedStatusOf ?? deps.statusOf)(vc).catch(() => "unknown" as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   // Withdraws one of our endorsements (its issuer's admin): sets its status bit and sends a Delete to
   // the owner and our followers. A second call changes nothing and sends nothing.
@@ -161,12 +216,16 @@ export function createEndorsementsService(deps: {
   }
   async function receive(senderId: string, doc: IncomingDocument): Promise<Result<"stored", EndorsementDrop>> {
     const checked = await check(senderId, doc);
-    if (!checked.ok) return checked;
+    if (!checked.ok) {
+      log.info("Endorsement {id} from {sender} dropped: {reason}", { id: doc.id, sender: senderId, reason: checked.error });
+      return checked;
+    }
     await endorsements.insertEndorsement(db, {
       id: newId(), direction: "received", issuer_id: null, actor_id: senderId, achievement_id: checked.value.achievementId,
       subject_id: checked.value.subjectId, ap_id: doc.id!, comment: checked.value.comment,
       vc_json: JSON.stringify(checked.value.vc), created_at: isoNow(clock), status_index: null, withdrawn_at: null,
     });
+    if (checked.value.achievementId) embedCache.delete(checked.value.achievementId);
     return ok("stored");
   }
   const commentOf = (comment: string) => {
@@ -198,13 +257,16 @@ export function createEndorsementsService(deps: {
     /** A Delete of an endorsement: honoured only from its endorser; null when the object is no endorsement of ours. */
     async receiveDelete(senderId: string, objectId: string): Promise<"withdrawn" | "ignored" | null> {
       if (!(await endorsements.isReceivedEndorsement(db, objectId))) return null;
-      return (await endorsements.withdrawReceived(db, objectId, senderId, isoNow(clock))) ? "withdrawn" : "ignored";
+      const withdrawn = await endorsements.withdrawReceived(db, objectId, senderId, isoNow(clock));
+      if (withdrawn) embedCache.clear();
+      return withdrawn ? "withdrawn" : "ignored";
     },
-    /** Verified endorsements of one of our templates, each re-checked against its endorser's status list (lost Deletes). */
-    receivedFor,
+    /** Verified, not withdrawn endorsements of one of our templates by partners of its issuer (a lost Delete is caught when issuing reads the endorser's list). */
+    receivedFor: (achievementId: string) => endorsements.listPartnerEndorsements(db, achievementId),
     embeddableFor,
     /** Changes that setting (the template issuer's admin; checked by the route). */
     async setEmbed(actor: Actor, achievementId: string, issuerId: string, embed: boolean): Promise<void> {
+      embedCache.delete(achievementId);
       await db.transaction().execute(async (tx) => {
         await endorsements.saveEmbedSetting(tx, achievementId, embed, isoNow(clock));
         await deps.audit.record(actor, { action: "federation.endorsement.embed", objectType: "achievement", objectId: achievementId, issuerId, details: { embed } }, tx);
@@ -216,7 +278,8 @@ export function createEndorsementsService(deps: {
       usedIndexes: (issuerId: string) => endorsements.listEndorsementIndexes(db, issuerId, false),
       withdrawnIndexes: (issuerId: string) => endorsements.listEndorsementIndexes(db, issuerId, true),
     },
-    receivedForIssuer: (issuer: IssuerRow) => endorsements.listReceivedIssuerEndorsements(db, deps.urls.issuer(issuer.slug)),
+    /** Verified, not withdrawn endorsements of one of our issuers by its partners. */
+    receivedForIssuer: (issuer: IssuerRow) => endorsements.listReceivedIssuerEndorsements(db, deps.urls.issuer(issuer.slug), issuer.id),
     givenTo: (subjectId: string) => endorsements.listGivenEndorsements(db, subjectId),
     /** Every endorsement one of our issuers gave, withdrawn ones included. */
     givenBy: (issuerId: string) => endorsements.listGivenByIssuer(db, issuerId),

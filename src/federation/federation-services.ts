@@ -19,6 +19,8 @@ import { profileFacts } from "../issuers/issuer-profile.ts";
 import { createKeyDocuments } from "../keys/key-documents.ts";
 import type { KeysService } from "../keys/keys.service.ts";
 import { createRemoteFetch } from "../verification/remote-fetch.ts";
+import { loadSchemaSet } from "../verification/json-schemas.ts";
+import { createEndorsementShapeCheck } from "./endorsement-shape.ts";
 import { createEndorsementStatusReader } from "./endorsement-status.ts";
 import { createEndorsementsService, type EndorsementStatusLists } from "./endorsements.service.ts";
 import { createReuseService } from "./reuse.service.ts";
@@ -61,6 +63,9 @@ export function createFederationServices(d: FederationServicesDeps) {
     sign: async (doc, issuer) => signCredential(doc, await d.keys.signingKey(issuer), { documentLoader }),
     verify: (vc) => verifyProofs(vc, documentLoader), issuers: d.issuers, statusLists: d.statusLists,
     statusOf: createEndorsementStatusReader({ clock, remote: createRemoteFetch({ allowPrivateAddress: config.federation.allowPrivateAddress, timeoutMs: 10_000, maxBytes: 256 * 1024 }) }),
+    // Issuing reads the endorsers' lists too, and must not wait on a slow partner.
+    embedStatusOf: createEndorsementStatusReader({ clock, remote: createRemoteFetch({ allowPrivateAddress: config.federation.allowPrivateAddress, timeoutMs: 2_000, maxBytes: 256 * 1024 }) }),
+    shape: createEndorsementShapeCheck(loadSchemaSet(config.verification.schemasDir)),
   });
   if (config.federation.enabled) {
     federation = createFederationNode({

@@ -6,6 +6,7 @@ import type { FrameworkChange, FrameworkPublisher } from "../frameworks/framewor
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { JobQueue } from "../jobs/jobs.service.ts";
 import { isoNow, type Clock } from "../shared/clock.ts";
+import { createLru } from "../shared/lru.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { newId } from "../shared/tokens.ts";
 import * as repo from "./federation.repository.ts";
@@ -36,6 +37,9 @@ export interface OutgoingFramework {
   updated: string;
 }
 
+/** The built CASE package and CSV files of one framework (the costly part of an OutgoingFramework). */
+type FrameworkPayload = Pick<OutgoingFramework, "content" | "csv">;
+
 /** What this feature reads of our own frameworks (the frameworks feature provides it). */
 export interface FrameworkSource {
   find(id: string): Promise<FrameworkRow | undefined>;
@@ -59,8 +63,13 @@ export function frameworkApId(origin: string, frameworkId: string): string {
 /** Sharing competency frameworks: what our changes send, what partners' changes store. */
 export function createFrameworkSharingService(deps: {
   db: Db; clock: Clock; jobs: JobQueue; issuers: IssuersService; frameworks: FrameworkSource; urls: NodeUrls; origin: string;
+  /** How many built payloads are kept in memory (default 32; each is 70–300 KB). */
+  payloadCacheEntries?: number;
 }) {
   const { db, clock } = deps;
+  // The outbox is public and unauthenticated: without this, each read would rebuild CASE and CSV
+  // exports. Promises are kept, so concurrent reads of one framework share a single build.
+  const payloads = createLru<Promise<FrameworkPayload | null>>(deps.payloadCacheEntries ?? 32);
 
   const publisher: FrameworkPublisher = {
     // In the change's own transaction: the delivery job commits (or rolls back) with the change.
@@ -69,19 +78,43 @@ export function createFrameworkSharingService(deps: {
     },
   };
 
-  async function outgoing(change: FrameworkChange): Promise<OutgoingFramework | null> {
-    const [row, issuer] = await Promise.all([deps.frameworks.find(change.frameworkId), deps.issuers.findById(change.issuerId)]);
-    if (!row || !issuer) return null;
+  // The tree is fixed once imported; every other change (details, archiving) moves updated_at, and
+  // the package names the issuer as its creator: together they say when a payload is stale.
+  function payloadOf(row: FrameworkRow, creator: string): Promise<FrameworkPayload | null> {
+    const key = JSON.stringify([row.id, row.updated_at, row.archived_at, creator]);
+    const cached = payloads.get(key);
+    if (cached) return cached;
+    const built = Promise.all([deps.frameworks.exportCase(row.id, creator), deps.frameworks.exportCsv(row.id)])
+      .then(([pkg, csv]) => (pkg ? { content: JSON.stringify(pkg), csv } : null));
+    payloads.set(key, built);
+    // A failed or empty build is not kept: the next read tries again.
+    built.then((p) => { if (!p) payloads.delete(key); }, () => payloads.delete(key));
+    return built;
+  }
+
+  async function outgoingOf(row: FrameworkRow, issuer: { name: string; slug: string }, change: Pick<FrameworkChange, "kind" | "changedAt">): Promise<OutgoingFramework | null> {
     // Archived since this change was queued: only its Delete still goes out.
     if (change.kind !== "delete" && row.archived_at) return null;
-    const [pkg, csv] = change.kind === "delete" ? [null, null] : await Promise.all([deps.frameworks.exportCase(row.id, issuer.name), deps.frameworks.exportCsv(row.id)]);
-    if (change.kind !== "delete" && !pkg) return null;
+    const payload = change.kind === "delete" ? { content: "", csv: null } : await payloadOf(row, issuer.name);
+    if (!payload) return null;
     const apId = frameworkApId(deps.origin, row.id);
     return {
       kind: change.kind, issuerSlug: issuer.slug, activityId: `${apId}#${change.kind}-${Date.parse(change.changedAt)}`, apId,
       packageUrl: `${deps.urls.framework(row.id)}/export.case.json`, name: row.name, summary: row.description,
-      content: pkg ? JSON.stringify(pkg) : "", csv, published: row.created_at, updated: row.updated_at,
+      ...payload, published: row.created_at, updated: row.updated_at,
     };
+  }
+
+  // The delivery job builds the payload the outbox serves next: it lands in the cache here.
+  async function outgoing(change: FrameworkChange): Promise<OutgoingFramework | null> {
+    const [row, issuer] = await Promise.all([deps.frameworks.find(change.frameworkId), deps.issuers.findById(change.issuerId)]);
+    return row && issuer ? outgoingOf(row, issuer, change) : null;
+  }
+
+  // Oldest first (a new framework goes last, so pages already read keep their items).
+  async function current(issuerId: string): Promise<FrameworkRow[]> {
+    const rows = (await deps.frameworks.list(issuerId)).filter((r) => !r.archived_at);
+    return rows.sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1));
   }
 
   async function storeIncoming(senderId: string, doc: IncomingDocument & { attachments?: IncomingAttachment[] }): Promise<Result<"stored" | "updated", FrameworkDropReason>> {
@@ -110,12 +143,17 @@ export function createFrameworkSharingService(deps: {
     publisher,
     outgoing,
 
-    /** The Creates of an issuer's current (not archived) frameworks, for its outbox: a new partner reads them there. */
-    async publishedOf(issuerId: string): Promise<OutgoingFramework[]> {
-      const rows = (await deps.frameworks.list(issuerId)).filter((r) => !r.archived_at).slice(0, 100);
-      const items = await Promise.all(rows.map((r) => outgoing({ frameworkId: r.id, issuerId, kind: "create", changedAt: r.updated_at })));
-      return items.filter((i): i is OutgoingFramework => !!i);
+    /** One page of the Creates of an issuer's current (not archived) frameworks, for its outbox: a new partner reads them there. */
+    async publishedOf(issuerId: string, offset: number, limit: number): Promise<{ items: OutgoingFramework[]; total: number }> {
+      const [rows, issuer] = await Promise.all([current(issuerId), deps.issuers.findById(issuerId)]);
+      if (!issuer) return { items: [], total: 0 };
+      const page = rows.slice(offset, offset + limit);
+      const items = await Promise.all(page.map((r) => outgoingOf(r, issuer, { kind: "create", changedAt: r.updated_at })));
+      return { items: items.filter((i): i is OutgoingFramework => !!i), total: rows.length };
     },
+
+    /** How many current (not archived) frameworks an issuer has: its outbox counts them. */
+    countPublished: async (issuerId: string): Promise<number> => (await current(issuerId)).length,
 
     /** A Create or Update of a Document carrying a CASE package from `senderId` (whose signature Fedify checked). */
     async receive(senderId: string, doc: IncomingDocument & { attachments?: IncomingAttachment[] }): Promise<Result<"stored" | "updated", FrameworkDropReason>> {

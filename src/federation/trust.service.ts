@@ -16,10 +16,12 @@ export function createTrustDirectory(deps: { db: Db; urls: NodeUrls; issuers: Is
         trust.listAcceptedRelations(db, issuerId), trust.listIssuersEndorsedViaTemplates(db, issuerId), trust.listIssuerSubjectsEndorsedBy(db, issuerId),
       ]);
       const relations: PartnerRelation[] = follows.map((f) => ({ kind: f.direction === "following" ? "followedBy" : "follows", localIssuer: f.issuer_name }));
-      for (const e of viaTemplates) relations.push({ kind: "endorsed", localIssuer: e.issuer_name });
+      // An endorsement counts only from a partner of the issuer it endorses (stored ones may predate that rule, or the relation ended).
+      const partnerOf = new Set(follows.map((f) => f.issuer_id));
+      for (const e of viaTemplates) if (partnerOf.has(e.issuer_id)) relations.push({ kind: "endorsed", localIssuer: e.issuer_name });
       for (const subject of subjects) {
         const issuer = subject.startsWith(issuerBase) ? await deps.issuers.findBySlug(subject.slice(issuerBase.length)) : undefined;
-        if (issuer) relations.push({ kind: "endorsed", localIssuer: issuer.name });
+        if (issuer && partnerOf.has(issuer.id)) relations.push({ kind: "endorsed", localIssuer: issuer.name });
       }
       return relations;
     },

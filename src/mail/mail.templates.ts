@@ -116,6 +116,8 @@ export interface AwardNotificationInput {
   imageUrl?: string | null;
   /** The template's own subject and message (in this locale); the defaults otherwise. */
   custom?: AwardTexts | null;
+  /** The badge went to this federation identifier (eppn), the e-mail to a contact address: the learner signs in with their institution. */
+  eppn?: string | null;
 }
 
 /** The notification of an award (issue 4: per-template subject and message, link to claim). */
@@ -127,6 +129,8 @@ export function awardNotificationMail(input: AwardNotificationInput, origin: str
   const subject = oneLine(fill(subjectTemplate, values));
   return render("award-notification", input.locale, origin, subject, {
     badge: input.badgeName, issuer: input.issuerName, claimUrl: input.claimUrl,
+    // The login page lists the institutions (SSO); the backpack then shows badges of the eppn.
+    institution: input.eppn ? { eppn: input.eppn, signInUrl: `${origin}/login?next=${encodeURIComponent("/backpack")}` } : null,
     // Only a web address: a data: URI would copy the whole image into every queued message.
     imageUrl: /^https?:\/\//.test(input.imageUrl ?? "") ? input.imageUrl : null,
     messageText: fill(message, values), messageHtml: messageHtml(message, values),
@@ -161,4 +165,10 @@ export function emailConfirmationMail(input: EmailConfirmationMailInput, origin:
   return render("email-confirmation", input.locale, origin, t("mail.emailConfirm.subject"), {
     confirmUrl: input.confirmUrl, expires: formatDate(input.expiresAt, input.locale, true),
   });
+}
+
+/** A notice to an address of one account that someone tried to add it to another (it carries no link). */
+export function addressTakenNoticeMail(input: { locale: Locale }, origin: string): RenderedMail {
+  const t: Translate = translator(input.locale);
+  return render("address-taken", input.locale, origin, t("mail.addressTaken.subject"), {});
 }

@@ -28,3 +28,24 @@ export function recipientTypeFor(value: string): { type: RecipientType; identity
   }
   return EMAIL.test(v) ? { type: "emailAddress", identity: v.toLowerCase() } : null;
 }
+
+/** A recipient as credentials store it: the identity type and its normalised value. */
+export interface TypedRecipient {
+  type: string;
+  value: string;
+}
+
+// An eppn and an e-mail address may be the same string (jdupont@univ.fr) yet name different
+// identities, held by different proofs (an SSO login, a confirmed mailbox): recipients are
+// compared on type and value together, never on the value alone.
+/** A key naming a recipient by type and value (for sets and maps). */
+export function recipientKey(r: TypedRecipient): string {
+  return `${r.type} ${r.value}`;
+}
+
+/** Recipients grouped by type (one query per type), each list without repeats. */
+export function recipientsByType(recipients: TypedRecipient[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const r of recipients) out.set(r.type, (out.get(r.type) ?? new Set()).add(r.value));
+  return new Map([...out].map(([type, values]) => [type, [...values]]));
+}

@@ -80,7 +80,7 @@ async function decodeBytes(bytes: Uint8Array, source: DocumentSource, depth: num
 // A PDF certificate carries the signed credential as an attached file (JSON or VC-JWT).
 async function decodePdf(bytes: Uint8Array, source: DocumentSource, depth: number): Promise<Result<Decoded, Check>> {
   const files = await pdfAttachments(bytes);
-  if (!files.ok) return failed({ key: "verification.input.pdfInvalid" });
+  if (!files.ok) return failed({ key: files.error === "pdf-limits" ? "verification.input.pdfLimits" : "verification.input.pdfInvalid" });
   const found = files.value.flatMap((f) => {
     const text = f.data.toString("utf8").replace(/^\uFEFF/, "").trim();
     return text.startsWith("{") || decodeJws(text) ? [{ name: f.name, text }] : [];

@@ -185,6 +185,9 @@ export function createRemoteFetch(options: RemoteFetchOptions): RemoteFetch {
     if (!fresh.ok) return fresh;
     const { ttl, etag, ...value } = fresh.value;
     if (value.status === 304 && live) return ok(live.value);
+    // Any other answer supersedes the cached one, even when it may not be stored itself (no-store,
+    // an error status): else a revalidated status list would still be read from the old entry.
+    cache.delete(key);
     if (ttl > 0 && value.status === 200) {
       cache.set(key, { expires: Date.now() + ttl, value, ...(etag ? { etag } : {}) });
       while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);

@@ -54,7 +54,8 @@ export function verificationRoutes(d: VerificationRoutesDeps) {
   app.get("/verify", async (c) => {
     const url = (c.req.query("url") ?? "").trim();
     if (!url) return page(c, {});
-    const email = (c.req.query("email") ?? "").trim();
+    const eppn = (c.req.query("eppn") ?? "").trim(); // "?eppn=x" asks as "?email=eppn:x" does
+    const email = (c.req.query("email") ?? "").trim() || (eppn ? `eppn:${eppn}` : "");
     const fields = { url, email };
     return limited(c, fields) ?? verifyAndShow(c, { input: { url }, ...(email ? { email } : {}) }, fields);
   });

@@ -41,6 +41,8 @@ export interface VerificationReport {
   verified: boolean;
   kind: "ob3" | "ob2" | "unknown";
   credential?: Record<string, any>;
+  /** The compact VC-JWT as received, when the credential came as one (only that form verifies on its own). */
+  jws?: string;
   checks: Check[];
   summary: Summary;
 }
@@ -121,7 +123,9 @@ export function createVerificationService(deps: VerificationDeps) {
     checks.push(checkDates(vc11 ? doc.issuanceDate : doc.validFrom, vc11 ? doc.expirationDate : doc.validUntil, now));
     checks.push(checkRecipient(doc, options.email));
     if (!jws) checks.push(...(await checkEndorsements(doc, { source, now, proofTime })));
-    const signed = [signature.proof, signature.issuer].every((c) => c.status === "pass" || c.status === "warn");
+    // A warning here means nothing ties the key to the claimed issuer (a did:key, an unconfirmed key URL
+    // fragment): anyone could have signed, so the credential must not borrow a partner's name.
+    const signed = [signature.proof, signature.key, signature.issuer].every((c) => c.status === "pass");
     checks.push(...(await checkPartner(idOf(doc.issuer), signed, deps.partners)));
     return report("ob3", checks, doc, ob3Facts(doc));
   }
@@ -150,8 +154,9 @@ export function createVerificationService(deps: VerificationDeps) {
     const { jws, input: via } = decoded.value;
     const doc = decoded.value.doc ?? (jws ? credentialOfJwt(jws.payload) ?? (isOb2Assertion(jws.payload) ? jws.payload : null) : null);
     if (!doc) return report("unknown", [via, line("structure", "fail", "verification.structure.notCredential")], undefined, {});
-    if (isOb2Assertion(doc)) return verifyAssertion(doc, via, jws, options);
-    if (isVerifiableCredential(doc)) return verifyOb3(doc, via, jws, options);
+    const withJws = (r: VerificationReport): VerificationReport => (jws && r.credential ? { ...r, jws: jws.jws } : r);
+    if (isOb2Assertion(doc)) return withJws(await verifyAssertion(doc, via, jws, options));
+    if (isVerifiableCredential(doc)) return withJws(await verifyOb3(doc, via, jws, options));
     return report("unknown", [via, line("structure", "fail", "verification.structure.notCredential")], undefined, {});
   }
 

@@ -8,21 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import { verifyProofs } from "../../src/credentials/proof-verification.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
+import { EMBED_CACHE_MS } from "../../src/federation/endorsements.service.ts";
 import type { VerificationReport } from "../../src/verification/verification.service.ts";
 import type { TestNode } from "../helpers/node.ts";
 import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
-import { createIssuer, startFederatedNode, waitFor } from "./federation-kit.ts";
+import { createIssuer, publishTemplateTo, startPartnerNodes, waitFor } from "./federation-kit.ts";
 
 let a: TestNode;
 let b: TestNode;
 let univA: IssuerRow;
 let univB: IssuerRow;
-
-async function follow(from: TestNode, issuer: IssuerRow, target: string) {
-  const done = await from.services.federation.partners.follow(systemActor, issuer, target);
-  if (!done.ok) throw new Error(done.error);
-  await waitFor(async () => (await from.services.federation.partners.following(issuer.id)).find((f) => f.actor_id === target)?.state === "accepted", 20_000, "accept");
-}
+// A's clock, moved past the few minutes A keeps a template's embeddable endorsements.
+const clockA = { offset: 0, now: () => new Date(Date.now() + clockA.offset) };
+const embed = (achievementId: string) => a.services.federation.endorsements.setEmbed(systemActor, achievementId, univA.id, true);
 
 async function issue(achievementId: string, recipient: string) {
   const achievement = (await a.services.achievements.load(achievementId))!;
@@ -33,19 +31,10 @@ async function issue(achievementId: string, recipient: string) {
 const lines = (r: VerificationReport, check: string) => r.checks.filter((c) => c.check === check).map((c) => `${c.status} ${c.message.key}`);
 
 // A's template, published, as B received it.
-async function publishedTemplate(name: string) {
-  const defined = await a.services.achievements.define(systemActor, univA, { name, description: `${name} (description)`, criteria: { narrative: "Projet évalué." } }, { publish: true });
-  if (!defined.ok) throw new Error("define");
-  const obId = `${a.url}/achievements/${defined.value.row.id}`;
-  const copy = await waitFor(() => b.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", obId).executeTakeFirst(), 20_000, "Create");
-  return { id: defined.value.row.id, obId, copy };
-}
+const publishedTemplate = (name: string) => publishTemplateTo(a, univA, b, { name, description: `${name} (description)`, criteria: { narrative: "Projet évalué." } });
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([startFederatedNode(), startFederatedNode()]);
-  [univA, univB] = await Promise.all([createIssuer(a, "univ-a", "Université A"), createIssuer(b, "univ-b", "Université B")]);
-  await follow(b, univB, `${a.url}/issuers/univ-a`);
-  await follow(a, univA, `${b.url}/issuers/univ-b`);
+  ({ a, b, univA, univB } = await startPartnerNodes({ clockA }));
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
@@ -65,7 +54,8 @@ describe("endorsements: embedded, verified, withdrawn", () => {
     const received = await waitFor(() => a.database.db.selectFrom("endorsements").selectAll().where("ap_id", "=", given.ap_id).executeTakeFirst(), 20_000, "endorsement received");
     expect(received.achievement_id).toBe(tpl.id);
 
-    // A's new credential embeds the endorsement exactly as B signed it.
+    // Once A's admin chose to embed them, A's new credential embeds the endorsement exactly as B signed it.
+    await embed(tpl.id);
     const credential = await issue(tpl.id, "lea@example.org");
     expect(credential.credentialSubject.achievement.endorsement).toEqual([vc]);
     expect(await verifyProofs(credential, a.services.documentLoader)).toEqual({ verified: true });
@@ -129,6 +119,7 @@ describe("endorsements: embedded, verified, withdrawn", () => {
     await admin.submit(`/catalogue/partners/${tpl.copy.id}/endorse`, { issuer: "univ-b", comment: "Très utile." });
     const given = await b.database.db.selectFrom("endorsements").selectAll().where("direction", "=", "given").where("subject_id", "=", tpl.obId).executeTakeFirstOrThrow();
     await waitFor(() => a.database.db.selectFrom("endorsements").select("id").where("ap_id", "=", given.ap_id).executeTakeFirst(), 20_000, "endorsement received");
+    await embed(tpl.id);
 
     // Another issuer of B's node, correctly signed, tries to delete univ-b's endorsement.
     const other = await createIssuer(b, "univ-b2", "Université B2");
@@ -147,7 +138,14 @@ describe("endorsements: embedded, verified, withdrawn", () => {
     // Had univ-b's own Delete been lost, A still learns of the withdrawal from univ-b's status list.
     await b.database.db.updateTable("endorsements").set({ withdrawn_at: new Date().toISOString() }).where("id", "=", given.id).execute();
     await b.services.statusLists.markChanged(univB.id, "revocation");
-    expect((await issue(tpl.id, "jules@example.org")).credentialSubject.achievement.endorsement).toBeUndefined();
+    // Within a few minutes, issuing reuses what it read (no request to B per batch); after that, it reads B's list again.
+    expect((await issue(tpl.id, "jade@example.org")).credentialSubject.achievement.endorsement).toHaveLength(1);
+    clockA.offset = EMBED_CACHE_MS + 1000;
+    try {
+      expect((await issue(tpl.id, "jules@example.org")).credentialSubject.achievement.endorsement).toBeUndefined();
+    } finally {
+      clockA.offset = 0;
+    }
     expect((await a.database.db.selectFrom("endorsements").select("withdrawn_at").where("ap_id", "=", given.ap_id).executeTakeFirstOrThrow()).withdrawn_at).not.toBeNull();
   });
 
@@ -162,20 +160,31 @@ describe("endorsements: embedded, verified, withdrawn", () => {
     const aAdmin = await a.signIn("admin@a.test", { nodeAdmin: true });
     expect((await aAdmin.text("/issuers/univ-a/partners/endorsements")).body).toContain("Partenaire fiable.");
     expect(await a.services.federation.trust.relationsOf(`${b.url}/issuers/univ-b`)).toEqual(expect.arrayContaining([{ kind: "endorsed", localIssuer: "Université A" }]));
+    // Public too: A's profile loads it (htmx, or a link without JS), in both languages.
+    const profile = await (await fetch(`${a.url}/issuers/univ-a`, { headers: { Accept: "text/html" } })).text();
+    expect(profile).toContain('hx-get="/issuers/univ-a/endorsements"');
+    const shown = await (await fetch(`${a.url}/issuers/univ-a/endorsements`, { headers: { Accept: "text/html", "Accept-Language": "en" } })).text();
+    expect(shown).toContain("Endorsements from partner institutions");
+    expect(shown).toContain("Partenaire fiable.");
+    expect(shown).toContain("Université B");
   });
 
-  it("an admin of the template's issuer may stop (and resume) embedding its endorsements in new credentials", async () => {
+  it("embedding is off until an admin of the template's issuer switches it on (and off again)", async () => {
     const tpl = await publishedTemplate("Robotique");
     const admin = await b.signIn("admin@b.test", { nodeAdmin: true });
     await admin.submit(`/catalogue/partners/${tpl.copy.id}/endorse`, { issuer: "univ-b", comment: "Bien conçu." });
     await waitFor(() => a.database.db.selectFrom("endorsements").select("id").where("achievement_id", "=", tpl.id).executeTakeFirst(), 20_000, "endorsement received");
     const aAdmin = await a.signIn("admin@a.test", { nodeAdmin: true });
-    expect((await aAdmin.text("/issuers/univ-a/partners/endorsements")).body).toContain("incluses dans les nouveaux badges");
+    const page = (await aAdmin.text("/issuers/univ-a/partners/endorsements")).body;
+    expect(page).toContain("recommandations que si vous");
+    expect(page).toMatch(/Robotique<\/a> — 1 recommandation\(s\) —\s*<strong>non incluses<\/strong>/);
+    expect((await issue(tpl.id, "default@example.org")).credentialSubject.achievement.endorsement).toBeUndefined();
     const viewer = await a.signIn("viewer@a.test");
-    expect((await viewer.submit("/issuers/univ-a/partners/endorsements/embed", { achievementId: tpl.id, embed: "0" })).status).toBe(403);
+    expect((await viewer.submit("/issuers/univ-a/partners/endorsements/embed", { achievementId: tpl.id, embed: "1" })).status).toBe(403);
+    expect((await aAdmin.submit("/issuers/univ-a/partners/endorsements/embed", { achievementId: tpl.id, embed: "1" })).status).toBe(303);
+    expect((await aAdmin.text("/issuers/univ-a/partners/endorsements")).body).toMatch(/Robotique<\/a> — 1 recommandation\(s\) —\s*<strong>incluses dans les nouveaux badges<\/strong>/);
+    expect((await issue(tpl.id, "on@example.org")).credentialSubject.achievement.endorsement).toHaveLength(1);
     expect((await aAdmin.submit("/issuers/univ-a/partners/endorsements/embed", { achievementId: tpl.id, embed: "0" })).status).toBe(303);
     expect((await issue(tpl.id, "off@example.org")).credentialSubject.achievement.endorsement).toBeUndefined();
-    expect((await aAdmin.submit("/issuers/univ-a/partners/endorsements/embed", { achievementId: tpl.id, embed: "1" })).status).toBe(303);
-    expect((await issue(tpl.id, "on@example.org")).credentialSubject.achievement.endorsement).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { signRequest } from "@fedify/fedify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import { fixture, frameworkActors } from "../helpers/frameworks.ts";
@@ -120,6 +120,68 @@ describe("a new partner", () => {
     if (!followed.ok) throw new Error(followed.error);
     const copy = await waitFor(() => remoteOf(apId), 20_000, "framework read from the outbox");
     expect(copy).toMatchObject({ name: "Petit référentiel", actor_id: `${a.url}/issuers/${autre.slug}`, status: "published" });
+  });
+});
+
+describe("the issuer's outbox", () => {
+  type Page = { orderedItems?: unknown; next?: string | { id: string } };
+  const apGet = async <T>(url: string) => (await (await fetch(url, { headers: { Accept: "application/activity+json" } })).json()) as T;
+  const idOf = (link: string | { id: string } | undefined) => (typeof link === "string" ? link : link?.id);
+  // Every page from `first` on, as the framework objects each carries.
+  async function readOutbox(slug: string) {
+    const root = await apGet<{ totalItems: number; first: string | { id: string } }>(`${a.url}/issuers/${slug}/outbox`);
+    const pages: { id: string; name: string; content: string }[][] = [];
+    for (let next = idOf(root.first); next; ) {
+      const page = await apGet<Page>(next);
+      pages.push(([page.orderedItems ?? []].flat() as { object: { id: string; name: string; content: string } }[]).map((i) => i.object));
+      next = idOf(page.next);
+      if (pages.length > 10) throw new Error("outbox pages loop");
+    }
+    return { totalItems: root.totalItems, pages };
+  }
+
+  it("pages the frameworks a few at a time, counts them, and builds each one's payload once", async () => {
+    const paged = await createIssuer(a, "paged", "École paginée");
+    const ids: string[] = [];
+    for (let i = 1; i <= 7; i++) {
+      const imported = await a.services.frameworks.importCsv(systemActor, paged, {
+        name: `Référentiel ${i}`, sourceUrl: null,
+        framework: fixture("small-framework.csv"), levels: fixture("small-levels.csv"), situations: fixture("small-situations.csv"),
+      });
+      if (!imported.ok) throw new Error(JSON.stringify(imported.error.errors));
+      ids.push(imported.value.id);
+    }
+    expect((await a.services.frameworks.archive(systemActor, ids[6]!)).ok).toBe(true);
+    // The delivery jobs (no follower here) build payloads too: let them finish before counting.
+    await waitFor(async () => !(await a.database.db.selectFrom("jobs").select("id").where("queue", "=", "federation.frameworks")
+      .where("status", "in", ["pending", "running"]).executeTakeFirst()), 20_000, "framework jobs");
+
+    const builds = vi.spyOn(a.services.frameworks, "exportCase");
+    try {
+      const first = await readOutbox(paged.slug);
+      expect(first.totalItems).toBe(6); // the archived one is not in the outbox
+      expect(first.pages.map((p) => p.length)).toEqual([5, 1]);
+      const apIds = first.pages.flat().map((o) => o.id);
+      expect(apIds.sort()).toEqual(ids.slice(0, 6).map((id) => `${a.url}/ap/frameworks/${id}`).sort());
+      // The Create jobs built them already: the outbox reuses those.
+      const afterFirst = builds.mock.calls.length;
+      expect(afterFirst).toBe(0);
+
+      const second = await readOutbox(paged.slug);
+      expect(second.pages.flat().map((o) => o.id).sort()).toEqual(apIds);
+      expect(builds.mock.calls.length).toBe(afterFirst); // served from the cache: nothing rebuilt
+
+      // A change makes its payload stale: the outbox shows the new one, built once.
+      expect((await a.services.frameworks.updateDetails(systemActor, ids[0]!, { name: "Référentiel renommé", description: "", sourceUrl: "" })).ok).toBe(true);
+      const third = await readOutbox(paged.slug);
+      const renamed = third.pages.flat().find((o) => o.id === `${a.url}/ap/frameworks/${ids[0]}`)!;
+      expect(renamed.name).toBe("Référentiel renommé");
+      expect((JSON.parse(renamed.content) as { CFDocument: { title: string } }).CFDocument.title).toBe("Référentiel renommé");
+      await readOutbox(paged.slug);
+      expect(builds.mock.calls.length).toBe(afterFirst + 1); // the Update job and the outbox share one build
+    } finally {
+      builds.mockRestore();
+    }
   });
 });
 

@@ -4,24 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { TestNode } from "../helpers/node.ts";
-import { createIssuer, startFederatedNode, waitFor } from "./federation-kit.ts";
+import { publishTemplateTo, startPartnerNodes, waitFor } from "./federation-kit.ts";
 
 let a: TestNode;
 let b: TestNode;
 let univA: IssuerRow;
 let univB: IssuerRow;
 
-async function follow(from: TestNode, issuer: IssuerRow, target: string) {
-  const done = await from.services.federation.partners.follow(systemActor, issuer, target);
-  if (!done.ok) throw new Error(done.error);
-  await waitFor(async () => (await from.services.federation.partners.following(issuer.id)).find((f) => f.actor_id === target)?.state === "accepted", 20_000, "accept");
-}
-
 beforeAll(async () => {
-  [a, b] = await Promise.all([startFederatedNode(), startFederatedNode()]);
-  [univA, univB] = await Promise.all([createIssuer(a, "univ-a", "Université A"), createIssuer(b, "univ-b", "Université B")]);
-  await follow(b, univB, `${a.url}/issuers/univ-a`);
-  await follow(a, univA, `${b.url}/issuers/univ-b`);
+  ({ a, b, univA, univB } = await startPartnerNodes());
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
@@ -29,13 +20,10 @@ afterAll(async () => {
 
 describe("reuse with attribution", () => {
   it("copies a partner's template as a draft crediting the origin, which then shows the reuse", async () => {
-    const defined = await a.services.achievements.define(systemActor, univA, {
+    const { id: templateId, obId, copy } = await publishTemplateTo(a, univA, b, {
       name: "Secourisme", description: "Premiers secours", criteria: { narrative: "Réussir la mise en situation." }, tags: ["santé"],
       alignment: [{ targetName: "PSC1", targetUrl: "https://example.org/psc1" }],
-    }, { publish: true });
-    if (!defined.ok) throw new Error("define");
-    const obId = `${a.url}/achievements/${defined.value.row.id}`;
-    const copy = await waitFor(() => b.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", obId).executeTakeFirst(), 20_000, "Create");
+    });
 
     const creator = await b.signIn("creator@b.test", { nodeAdmin: true });
     const page = await creator.text(`/catalogue/partners/${copy.id}`);
@@ -51,11 +39,11 @@ describe("reuse with attribution", () => {
     });
 
     // The origin heard of it (Announce) and names the reusing institution on its template page.
-    await waitFor(() => a.database.db.selectFrom("template_reuses").selectAll().where("achievement_id", "=", defined.value.row.id).executeTakeFirst(), 20_000, "Announce");
-    const fragment = await fetch(`${a.url}/achievements/${defined.value.row.id}/partners`, { headers: { "HX-Request": "true" } });
+    await waitFor(() => a.database.db.selectFrom("template_reuses").selectAll().where("achievement_id", "=", templateId).executeTakeFirst(), 20_000, "Announce");
+    const fragment = await fetch(`${a.url}/achievements/${templateId}/partners`, { headers: { "HX-Request": "true" } });
     expect(await fragment.text()).toContain("Réutilisé par 1 établissement : Université B");
-    const templatePage = await (await fetch(`${a.url}/achievements/${defined.value.row.id}`, { headers: { Accept: "text/html" } })).text();
-    expect(templatePage).toContain(`hx-get="/achievements/${defined.value.row.id}/partners"`);
+    const templatePage = await (await fetch(`${a.url}/achievements/${templateId}`, { headers: { Accept: "text/html" } })).text();
+    expect(templatePage).toContain(`hx-get="/achievements/${templateId}/partners"`);
 
     // Published, the copy travels with creator = A; A confirms the credit since the original is its own.
     await b.services.achievements.publish(systemActor, draftId);
@@ -77,10 +65,7 @@ describe("reuse with attribution", () => {
 
 describe("endorsements", () => {
   it("delivers a signed EndorsementCredential that the owner verifies and shows; a forged one is dropped", async () => {
-    const defined = await a.services.achievements.define(systemActor, univA, { name: "Éco-conception", description: "Numérique responsable", criteria: { narrative: "Projet noté." } }, { publish: true });
-    if (!defined.ok) throw new Error("define");
-    const obId = `${a.url}/achievements/${defined.value.row.id}`;
-    const copy = await waitFor(() => b.database.db.selectFrom("remote_templates").selectAll().where("ob_id", "=", obId).executeTakeFirst(), 20_000, "Create");
+    const { id: templateId, obId, copy } = await publishTemplateTo(a, univA, b, { name: "Éco-conception", description: "Numérique responsable", criteria: { narrative: "Projet noté." } });
 
     const admin = await b.signIn("admin@b.test", { nodeAdmin: true });
     const res = await admin.submit(`/catalogue/partners/${copy.id}/endorse`, { issuer: "univ-b", comment: "Un modèle exemplaire." });
@@ -93,8 +78,8 @@ describe("endorsements", () => {
     expect(vc.proof[0]).toMatchObject({ type: "DataIntegrityProof", cryptosuite: "eddsa-rdfc-2022", verificationMethod: `${b.url}/issuers/univ-b/keys/1` });
 
     const received = await waitFor(() => a.database.db.selectFrom("endorsements").selectAll().where("direction", "=", "received").executeTakeFirst(), 20_000, "endorsement received");
-    expect(received).toMatchObject({ achievement_id: defined.value.row.id, actor_id: `${b.url}/issuers/univ-b`, comment: "Un modèle exemplaire." });
-    const fragment = await (await fetch(`${a.url}/achievements/${defined.value.row.id}/partners`, { headers: { "HX-Request": "true" } })).text();
+    expect(received).toMatchObject({ achievement_id: templateId, actor_id: `${b.url}/issuers/univ-b`, comment: "Un modèle exemplaire." });
+    const fragment = await (await fetch(`${a.url}/achievements/${templateId}/partners`, { headers: { "HX-Request": "true" } })).text();
     expect(fragment).toContain("Un modèle exemplaire.");
     expect(fragment).toContain("signature vérifiée");
 
@@ -102,7 +87,7 @@ describe("endorsements", () => {
     const forged = { ...vc, credentialSubject: { ...vc.credentialSubject, endorsementComment: "Modèle médiocre." } };
     const apId = `${b.url}/ap/endorsements/forged`;
     const actor = `${b.url}/issuers/univ-b`;
-    const body = JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${apId}#create`, type: "Create", actor, object: { id: apId, type: "Document", attributedTo: actor, mediaType: "application/ld+json", content: JSON.stringify(forged), inReplyTo: `${a.url}/ap/achievements/${defined.value.row.id}` } });
+    const body = JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${apId}#create`, type: "Create", actor, object: { id: apId, type: "Document", attributedTo: actor, mediaType: "application/ld+json", content: JSON.stringify(forged), inReplyTo: `${a.url}/ap/achievements/${templateId}` } });
     const [rsa] = await b.services.federation.actorKeys.pairs(univB.id);
     const signed = await signRequest(new Request(`${a.url}/inbox`, { method: "POST", headers: { "Content-Type": "application/activity+json" }, body }), rsa!.privateKey, new URL(`${actor}#main-key`));
     expect((await fetch(signed)).status).toBe(202);

@@ -4,7 +4,7 @@ import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { Role } from "../../src/members/roles.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestNode } from "./node.ts";
+import { startTestNodeWith, type TestNode } from "./node.ts";
 
 // Helpers of the competency-framework tests: fixtures and multipart uploads as our forms send them.
 
@@ -70,6 +70,14 @@ export async function frameworkActors(node: TestNode) {
     otherCreator: await member("createur@autre.example", other, "creator"),
     anonymous: node.client(),
   };
+}
+
+/** The issuer spaces and signed-in clients `frameworkActors` gives. */
+export type FrameworkActors = Awaited<ReturnType<typeof frameworkActors>>;
+
+/** A fresh test node and the framework actors on it. */
+export function startFrameworkNode(): Promise<{ node: TestNode; actors: FrameworkActors }> {
+  return startTestNodeWith(async (node) => ({ actors: await frameworkActors(node) }));
 }
 
 /** How many rows a table has. */

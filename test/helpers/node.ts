@@ -72,3 +72,14 @@ export async function startTestNode(overrides: ConfigInput = {}, opts: { clock?:
     },
   };
 }
+
+/** Starts a test node and adds what `setUp` makes on it; the node is closed again if `setUp` fails. */
+export async function startTestNodeWith<T extends object>(setUp: (node: TestNode) => Promise<T>, overrides: ConfigInput = {}): Promise<T & { node: TestNode }> {
+  const node = await startTestNode(overrides);
+  try {
+    return { ...(await setUp(node)), node };
+  } catch (e) {
+    await node.close(); // the caller never gets it to close
+    throw e;
+  }
+}

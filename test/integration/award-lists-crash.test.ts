@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
-import { listIdOf, settle, setUpAwards, sleep, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
+import type { TestNode } from "../helpers/node.ts";
+import { spawnUntilFirstLine } from "../helpers/worker-process.ts";
+import { listIdOf, settle, sleep, startAwardNode, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 
 const worker = fileURLToPath(new URL("../fixtures/awards/issue-crash-worker.ts", import.meta.url));
 
@@ -15,10 +14,7 @@ describe("award lists: a worker killed mid-job", () => {
   let node: TestNode;
   let kit: AwardKit;
 
-  beforeAll(async () => {
-    node = await startTestNode({ jobs: { visibilityTimeoutMs: 1000, pollMs: 50 } });
-    kit = await setUpAwards(node);
-  });
+  beforeAll(async () => { ({ node, kit } = await startAwardNode({ jobs: { visibilityTimeoutMs: 1000, pollMs: 50 } })); });
   afterAll(async () => { await node?.close(); });
 
   // Generous timeout: the worker process loads the whole node first (slow on a busy CI machine).
@@ -29,15 +25,7 @@ describe("award lists: a worker killed mid-job", () => {
     await kit.awarder.submit(`/issuers/ecm/award-lists/${id}/submit`, {});
     await kit.jury.submit(`/issuers/ecm/award-lists/${id}/approve`, {});
 
-    const child = spawn(process.execPath, [worker, JSON.stringify(node.config), "5", "2"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => { stderr += d; });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
-    const line = await Promise.race([
-      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
-      exited.then(() => { throw new Error(`worker exited early: ${stderr}`); }),
-      sleep(120_000).then(() => { throw new Error(`worker stored nothing: ${stderr}`); }),
-    ]);
+    const { child, line, exited } = await spawnUntilFirstLine(worker, [JSON.stringify(node.config), "5", "2"], 120_000, "worker stored nothing");
     expect(JSON.parse(line)).toMatchObject({ storedBatches: 2 });
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");

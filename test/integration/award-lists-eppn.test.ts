@@ -3,6 +3,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { AwardItemRow } from "../../src/db/database.ts";
+import { open } from "../../src/shared/secret-box.ts";
 import { loadSchemaSet } from "../../src/verification/json-schemas.ts";
 import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
@@ -12,8 +13,9 @@ const EPPN = "ext:eduPersonPrincipalName";
 
 // Awards to a federation identifier (eduPersonPrincipalName) instead of an e-mail address: a CSV
 // `eppn` column, "eppn:" in a paste or the single form, `eppn` in the API. Same checks as e-mail
-// rows (format, duplicates, holders, prerequisites); the credential carries a hashed
-// IdentityObject of type ext:eduPersonPrincipalName; no e-mail is sent to such a recipient.
+// rows (format, duplicates, holders, prerequisites), comparing type and value; the credential
+// carries a hashed IdentityObject of type ext:eduPersonPrincipalName. An e-mail address beside the
+// eppn is a contact address: the award e-mail goes there and asks to sign in with the institution.
 describe("awards to a federation identifier (eppn)", () => {
   let node: TestNode;
   let kit: AwardKit;
@@ -33,8 +35,13 @@ describe("awards to a federation identifier (eppn)", () => {
   const items = (listId: string): Promise<AwardItemRow[]> => node.services.awardLists.allItems(listId);
   const keysOf = (item: AwardItemRow) => (item.errors ? (JSON.parse(item.errors) as Array<{ key: string }>).map((p) => p.key) : []);
   const rowsOf = async (listId: string) => (await items(listId)).map((r) => [r.row_number, r.recipient, r.recipient_type, r.status, keysOf(r)]);
+  // The award e-mail of a credential, opened from the sealed outbox (undefined when none was queued).
+  const awardMail = async (credentialId: string) => {
+    const job = await node.database.db.selectFrom("jobs").select("payload").where("queue", "=", "mail").where("dedupe_key", "=", `award:${credentialId}`).executeTakeFirst();
+    return job && (JSON.parse(open(node.config.secret, "mail-outbox", JSON.parse(job.payload).sealed)) as { to: string; subject: string; text: string; html: string });
+  };
 
-  it("a CSV with `email` and `eppn` columns: either per row, the eppn wins; malformed, duplicate and holder flagged", async () => {
+  it("a CSV with `email` and `eppn` columns: the eppn is the recipient, an address beside it the contact; malformed, duplicate and holder flagged", async () => {
     const csv = [
       "email,eppn,name",
       "ana@etu.example,,Ana",
@@ -45,24 +52,32 @@ describe("awards to a federation identifier (eppn)", () => {
       ",holder@univ-exemple.fr,Déjà titulaire",
       ",eve@univ_exemple,Eve",
       ",,Personne",
+      "pas-une-adresse,cleo@univ-exemple.fr,Cléo",
+      "holder@univ-exemple.fr,,Adresse homonyme",
     ].join("\n");
     const id = listIdOf(await uploadCsv(kit.awarder, path, { achievement: kit.level1.row.id, source: "csv", token: "eppn-csv" }, csv));
     expect(await rowsOf(id)).toEqual([
       [2, "ana@etu.example", "emailAddress", "valid", []],
       [3, "jdupont@univ-exemple.fr", EPPN, "valid", ["awards.row.eppnNoMail"]],
-      [4, "bob@univ-exemple.fr", EPPN, "valid", ["awards.row.eppnNoMail"]],
+      [4, "bob@univ-exemple.fr", EPPN, "valid", ["awards.row.eppnContact"]],
       [5, "pas-un-eppn", EPPN, "error", ["awards.row.eppn"]],
       [6, "jdupont@univ-exemple.fr", EPPN, "error", ["awards.row.eppnNoMail", "awards.row.duplicate"]],
       [7, "holder@univ-exemple.fr", EPPN, "error", ["awards.row.eppnNoMail", "awards.row.holder"]],
       [8, "eve@univ_exemple", EPPN, "error", ["awards.row.eppn"]],
       [9, "", "emailAddress", "error", ["awards.row.emailMissing"]],
+      // A contact address must be an address: nothing is dropped silently.
+      [10, "cleo@univ-exemple.fr", EPPN, "error", ["awards.row.email"]],
+      // The address written like the eppn that holds the badge: another identity, neither holder nor duplicate.
+      [11, "holder@univ-exemple.fr", "emailAddress", "valid", []],
     ]);
+    expect((await items(id)).map((r) => r.contact_email)).toEqual([null, null, "bob@etu.example", null, null, null, null, null, "pas-une-adresse", null]);
     const html = (await kit.awarder.text(`${path}/${id}`)).body;
     expect(html).toContain("aucun e-mail n&#39;est envoyé à ce titulaire");
+    expect(html).toContain("l&#39;e-mail d&#39;attribution ira à bob@etu.example");
     expect(html).toContain("Identifiant de fédération mal formé");
     expect(html).toContain('<abbr title="Identifiant de fédération (eppn)">eppn</abbr>&nbsp;: jdupont@univ-exemple.fr');
     const report = parse((await (await kit.awarder.get(`${path}/${id}/report.csv`)).text()).replace(/^\uFEFF/, ""), { columns: true }) as Array<Record<string, string>>;
-    expect(report.slice(0, 2).map((r) => [r.line, r.email, r.eppn])).toEqual([["2", "ana@etu.example", ""], ["3", "", "jdupont@univ-exemple.fr"]]);
+    expect(report.slice(0, 3).map((r) => [r.line, r.email, r.eppn])).toEqual([["2", "ana@etu.example", ""], ["3", "", "jdupont@univ-exemple.fr"], ["4", "bob@etu.example", "bob@univ-exemple.fr"]]);
   });
 
   it("a CSV with only an `eppn` column is read; one with neither column is refused", async () => {
@@ -80,8 +95,9 @@ describe("awards to a federation identifier (eppn)", () => {
     expect(await rowsOf(paste)).toEqual([
       [1, "holder@univ-exemple.fr", EPPN, "valid", ["awards.row.eppnNoMail"]],
       [2, "max@univ-exemple.fr", EPPN, "error", ["awards.row.eppnNoMail", "awards.row.prerequisite"]],
-      // The same string as an e-mail address: the same person (compared by value, as the backpack does).
-      [3, "holder@univ-exemple.fr", "emailAddress", "error", ["awards.row.duplicate"]],
+      // The same string as an e-mail address is another identity (type and value, as the backpack
+      // matches): not a duplicate of line 1, and it does not hold level 1 (the eppn does).
+      [3, "holder@univ-exemple.fr", "emailAddress", "error", ["awards.row.prerequisite"]],
       [4, "bad", EPPN, "error", ["awards.row.eppn"]],
     ]);
     const single = listIdOf(await kit.awarder.submit(path, { achievement: kit.level1.row.id, source: "single", email: "eppn:Solo@Univ-Exemple.fr", name: "Solo", token: "eppn-single" }));
@@ -113,6 +129,47 @@ describe("awards to a federation identifier (eppn)", () => {
     expect(outcome.valid).toBe(true);
   });
 
+  it("issued to an eppn with a contact address: the badge names the eppn, the award e-mail goes to the address and asks to sign in with the institution", async () => {
+    const a = await template(node, kit.issuer, "Certificat avec contact");
+    const csv = "email,eppn,name\nLina.Contact@Gmail.example,lina@univ-exemple.fr,Lina\n,solo2@univ-exemple.fr,Solo\n";
+    const id = listIdOf(await uploadCsv(kit.awarder, path, { achievement: a.row.id, source: "csv", notify: "1", token: "eppn-contact" }, csv));
+    await kit.awarder.submit(`${path}/${id}/submit`, {});
+    await kit.jury.submit(`${path}/${id}/approve`, {});
+    expect(await settle(node, id)).toBe("issued");
+    const rows = await node.database.db.selectFrom("credentials").selectAll().where("achievement_id", "=", a.row.id).orderBy("recipient").execute();
+    expect(rows.map((r) => [r.recipient, r.recipient_type])).toEqual([["lina@univ-exemple.fr", EPPN], ["solo2@univ-exemple.fr", EPPN]]);
+    expect(rows[0]!.document).not.toContain("gmail"); // the contact address is no identity of the badge
+    const mail = await awardMail(rows[0]!.id);
+    expect(mail?.to).toBe("lina.contact@gmail.example");
+    expect(mail?.text).toContain("identifiant d'établissement (lina@univ-exemple.fr)");
+    expect(mail?.text).toContain(`${node.url}/login?next=%2Fbackpack`);
+    expect(mail?.text).not.toContain("/signin");
+    expect(mail?.html).toContain("Me connecter avec mon établissement");
+    expect(await awardMail(rows[1]!.id)).toBeUndefined(); // no address: no e-mail
+    // The credential page sends its holder to the institution login, not to the e-mail sign-in link.
+    const page = (await node.client().text(`/credentials/${rows[0]!.id}`)).body;
+    expect(page).toContain('href="/login?next=%2Fbackpack"');
+    expect(page).toContain("identifiant d&#39;établissement (eppn)");
+  });
+
+  it("the verifier answers \"was it issued to this eppn?\" (API `eppn` field or parameter, `eppn:` in the /verify field), against eppn identities only", async () => {
+    const a = await template(node, kit.issuer, "Badge à vérifier");
+    const [row] = await node.services.credentials.issueMany(cliActor, kit.issuer, a, [{ recipient: "vera@univ-exemple.fr", recipientType: EPPN }]);
+    const credential = JSON.parse(row!.document);
+    const recipientLine = async (body: unknown, query = "") => {
+      const res = await fetch(`${node.url}/api/v1/verify${query}`, { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+      return ((await res.json()) as { checks: Array<{ check: string; status: string; message: string }> }).checks.find((c) => c.check === "recipient");
+    };
+    expect(await recipientLine({ credential, eppn: "Vera@Univ-Exemple.fr" })).toMatchObject({ status: "pass", message: "Awarded to the federation identifier Vera@Univ-Exemple.fr." });
+    expect(await recipientLine({ credential, email: "eppn:someone@univ-exemple.fr" })).toMatchObject({ status: "fail" });
+    expect(await recipientLine(credential, "?eppn=vera%40univ-exemple.fr")).toMatchObject({ status: "pass" });
+    // The same string as an e-mail address is not the eppn: the badge names no e-mail identity.
+    expect(await recipientLine({ credential, email: "vera@univ-exemple.fr" })).toMatchObject({ status: "warn" });
+    const page = await node.client().text(`/verify?url=${encodeURIComponent(credential.id)}&email=${encodeURIComponent("eppn:vera@univ-exemple.fr")}`);
+    expect(page.body).toContain("Décerné à l&#39;identifiant de fédération vera@univ-exemple.fr.");
+    expect(page.body).toMatch(/name="email" type="text"/); // the browser lets "eppn:" through
+  });
+
   it("the award API takes `eppn` beside `email`, with the same checks, errors at the right JSON path", async () => {
     const noJury = await template(node, kit.issuer, "API fédération");
     await node.services.awardLists.saveSettings(cliActor, kit.issuer, noJury.row.id, { juryRequired: false, mailSubject: null, mailMessage: null });
@@ -128,5 +185,17 @@ describe("awards to a federation identifier (eppn)", () => {
     expect(body.credentials.map((c: any) => c.recipient).sort()).toEqual(["api.user@univ-exemple.fr", "api@etu.example"]);
     const again = await award({ recipients: [{ eppn: "api.user@univ-exemple.fr" }] });
     expect(((await again.json()) as any).skipped).toEqual([{ recipient: "api.user@univ-exemple.fr", reason: "already-holds" }]);
+    // Both together: the eppn is the recipient, the address is notified; a bad address is an error at its path.
+    const badContact = await award({ recipients: [{ eppn: "duo@univ-exemple.fr", email: "not-an-address" }] });
+    expect(((await badContact.json()) as any).errors.map((e: any) => e.field)).toEqual(["recipients.0.email"]);
+    const both = await award({ recipients: [{ eppn: "Duo@Univ-Exemple.fr", email: "duo.perso@etu.example", name: "Duo" }], notify: true });
+    expect(both.status).toBe(201);
+    const [credential] = ((await both.json()) as any).credentials;
+    expect(credential.recipient).toBe("duo@univ-exemple.fr");
+    const row = await node.services.credentials.find(credential.id);
+    expect(row?.recipient_type).toBe(EPPN);
+    const mail = await awardMail(credential.id);
+    expect(mail?.to).toBe("duo.perso@etu.example");
+    expect(mail?.text).toContain("(duo@univ-exemple.fr)");
   });
 });

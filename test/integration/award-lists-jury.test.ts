@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
-import { listIdOf, settle, setUpAwards, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
+import type { TestNode } from "../helpers/node.ts";
+import { listIdOf, settle, startAwardNode, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 
 // The jury workflow: submit, send back with a comment, fix, approve, issue as a job with a
 // progress bar and a report; the "no jury" setting; prerequisites and the admin override.
@@ -10,10 +10,7 @@ describe("award lists: jury, issuing, overrides", () => {
   let kit: AwardKit;
   const path = "/issuers/ecm/award-lists";
 
-  beforeAll(async () => {
-    node = await startTestNode();
-    kit = await setUpAwards(node);
-  });
+  beforeAll(async () => { ({ node, kit } = await startAwardNode()); });
   afterAll(async () => { await node?.close(); });
 
   const list = (id: string) => node.services.awardLists.listOf(kit.issuer.id, id);

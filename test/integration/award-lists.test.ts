@@ -2,8 +2,8 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { AwardItemRow } from "../../src/db/database.ts";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
-import { listIdOf, setUpAwards, template, uploadCsv, windows1252, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
+import type { TestNode } from "../helpers/node.ts";
+import { listIdOf, setUpAwards, startAwardNode, template, uploadCsv, windows1252, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 
 // Preparing award lists: the three inputs, the preview that flags each bad row, and the inputs
 // refused as a whole (nothing stored). Real HTTP, real database (SQLite, or PostgreSQL in CI).
@@ -13,8 +13,7 @@ describe("award lists: prepare and preview", () => {
   const path = "/issuers/ecm/award-lists";
 
   beforeAll(async () => {
-    node = await startTestNode();
-    kit = await setUpAwards(node);
+    ({ node, kit } = await startAwardNode());
     // Someone who already holds level 1 (and so may get level 2).
     await node.services.credentials.issueMany(cliActor, kit.issuer, kit.level1, [{ recipient: "holder@etu.example", recipientType: "emailAddress" }]);
   });

@@ -97,19 +97,39 @@ describe("backpack: extra e-mail addresses and the holder's name", () => {
   it("refuses an address another account holds, a link used from another account, and an expired link", async () => {
     const learner = await node.signIn(MAIN);
     const other = await node.signIn("camille@etu.univ.example");
+    // An address of another account gets the same answer as any (no one learns who has an account
+    // here): no link is made, that address is told someone tried to add it elsewhere.
     const taken = await learner.submit("/backpack/addresses", { email: "camille@etu.univ.example" });
-    expect(taken.status).toBe(422);
-    expect(await taken.text()).toContain("déjà utilisée par un autre compte");
-    expect((await other.submit("/backpack/addresses", { email: PERSONAL })).status).toBe(422); // verified for Zoé
+    expect(taken.status).toBe(200);
+    expect(await taken.text()).toContain("Un lien de confirmation a été envoyé à camille@etu.univ.example");
+    const notice = await mailTo("camille@etu.univ.example", "email-taken-notice");
+    expect(notice.parsed.subject).toBe("Quelqu'un a tenté d'ajouter votre adresse à un autre compte FranceBadge");
+    expect(notice.parsed.text).not.toMatch(/\/backpack\/addresses\/confirm\//);
+    expect((await other.submit("/backpack/addresses", { email: PERSONAL })).status).toBe(200); // verified for Zoé
+    await mailTo(PERSONAL, "email-taken-notice");
+    const camille = (await node.services.accounts.findByEmail("camille@etu.univ.example"))!;
+    const addTokens = await node.database.db.selectFrom("login_tokens").select("purpose")
+      .where((eb) => eb.or([eb("purpose", "=", "email-add:camille@etu.univ.example"), eb.and([eb("user_id", "=", camille.id), eb("purpose", "like", "email-add:%")])])).execute();
+    expect(addTokens).toEqual([]);
     expect((await learner.submit("/backpack/addresses", { email: MAIN })).status).toBe(422);
     expect((await learner.submit("/backpack/addresses", { email: "pas-une-adresse" })).status).toBe(422);
 
-    // A link asked for by Zoé, followed while signed in as Camille: spent, nothing attached.
+    // A link asked for by Zoé, followed while signed in as Camille: refused, nothing attached, and
+    // the link still works for Zoé.
     await learner.submit("/backpack/addresses", { email: "zoe.bis@perso.example" });
-    const stolen = await other.submit(linkOf(await confirmationTo("zoe.bis@perso.example")), {});
+    const bis = linkOf(await confirmationTo("zoe.bis@perso.example"));
+    const stolen = await other.submit(bis, {});
     expect(stolen.status).toBe(410);
     expect(await stolen.text()).toContain("plus valable");
     expect(await node.services.backpack.addresses((await node.services.accounts.findByEmail("camille@etu.univ.example"))!)).toHaveLength(1);
+    expect((await learner.submit(bis, {})).status).toBe(303);
+    expect((await learner.text("/backpack/addresses")).body).toContain("zoe.bis@perso.example");
+
+    // A link of another purpose (a sign-in link of Zoé's) posted here: refused, and not spent.
+    const zoe = (await node.services.accounts.findByEmail(MAIN))!;
+    const magic = await node.services.accounts.issueToken(zoe.id, `magic:${MAIN}`, 600_000);
+    expect((await learner.submit(`/backpack/addresses/confirm/${magic}`, {})).status).toBe(410);
+    expect((await node.client().submit(`/signin/${magic}`, {})).status).toBe(303);
 
     // Verified by another account between the request and the click: refused, nothing changed.
     await learner.submit("/backpack/addresses", { email: "partage@perso.example" });
@@ -129,6 +149,46 @@ describe("backpack: extra e-mail addresses and the holder's name", () => {
     } finally {
       offsetMs = 0;
     }
+  });
+
+  it("after \"sign in first\", the sign-in link comes back to the confirmation page", async () => {
+    // Another learner: Zoé has used up her confirmation mails for the hour.
+    const NOE = "noe@etu.univ.example";
+    const learner = await node.signIn(NOE);
+    await learner.submit("/backpack/addresses", { email: "noe.perso@perso.example" });
+    const link = linkOf(await confirmationTo("noe.perso@perso.example"));
+    const visitor = node.client();
+    const first = (await visitor.text(link)).body;
+    expect(first).toContain(`/signin?next=${encodeURIComponent(link)}`);
+    expect((await visitor.text(`/signin?next=${encodeURIComponent(link)}`)).body).toContain(`value="${link}"`);
+    expect((await visitor.submit("/signin", { email: NOE, next: link })).status).toBe(200);
+    const magic = new URL((await mailTo(NOE, "magic-link")).parsed.text!.match(/https?:\/\/\S+\/signin\/[A-Za-z0-9_-]+\S*/)![0]);
+    expect((await visitor.text(magic.pathname + magic.search)).body).toContain(`name="next" value="${link}"`);
+    const signedIn = await visitor.submit(magic.pathname + magic.search, {});
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get("Location")).toBe(link);
+    expect((await visitor.submit(link, {})).status).toBe(303);
+    expect((await visitor.text("/backpack/addresses")).body).toContain("noe.perso@perso.example");
+    // Only a path of this site: anything else goes to the backpack.
+    await visitor.submit("/signin", { email: NOE, next: "https://evil.example/x" });
+    const other = new URL((await mailTo(NOE, "magic-link", 2)).parsed.text!.match(/https?:\/\/\S+\/signin\/[A-Za-z0-9_-]+\S*/)![0]);
+    expect((await node.client().submit(other.pathname + other.search, {})).headers.get("Location")).toBe("/backpack");
+  });
+
+  it("removing an address drops the account's entries of its badges: a stale \"show my name\" no longer shows it", async () => {
+    const learner = await node.signIn("ines@etu.univ.example");
+    await learner.submit("/backpack/addresses", { email: "ines.bis@perso.example" });
+    expect((await learner.submit(linkOf(await confirmationTo("ines.bis@perso.example")), {})).status).toBe(303);
+    const id = await issue("ines.bis@perso.example", "Inès Bis");
+    const entryId = [...(await learner.text("/backpack")).body.matchAll(/\/backpack\/entries\/([0-9a-f-]+)/g)].map((m) => m[1]!);
+    const rows = await node.database.db.selectFrom("backpack_entries").select(["id", "credential_id"]).where("credential_id", "=", id).execute();
+    expect(rows).toHaveLength(1);
+    expect(entryId).toContain(rows[0]!.id);
+    expect((await learner.submit(`/backpack/entries/${rows[0]!.id}`, { showName: "1" })).status).toBe(303);
+    expect((await node.client().text(`/credentials/${id}`)).body).toContain("Inès Bis");
+    expect((await learner.submit("/backpack/addresses/remove", { email: "ines.bis@perso.example" })).status).toBe(303);
+    expect((await node.client().text(`/credentials/${id}`)).body).not.toContain("Inès Bis");
+    expect(await node.database.db.selectFrom("backpack_entries").select("id").where("credential_id", "=", id).execute()).toEqual([]);
   });
 
   it("removes an extra address (its badges leave the backpack) but never the sign-in address", async () => {

@@ -4,6 +4,7 @@ import { cliActor } from "../../src/audit/audit.service.ts";
 import type { Achievement } from "../../src/achievements/achievements.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { HttpClient } from "../helpers/http-client.ts";
+import { createIssuerWithTemplate } from "../helpers/issuing.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { readShared, skipIfNoShared } from "../helpers/shared-data.ts";
 
@@ -44,12 +45,7 @@ describe("backpack: importing badges from elsewhere", () => {
   beforeAll(async () => {
     a = await startTestNode();
     b = await startTestNode();
-    const created = await b.services.issuers.create(cliActor, { slug: "ecole-b", name: "École B", description: "", website: null, email: null, logoUrl: null, parent: null });
-    if (!created.ok) throw new Error("issuer");
-    issuer = created.value;
-    const t = await b.services.achievements.define(cliActor, issuer, { name: "Secourisme", description: "PSC1", criteria: { narrative: "Formation de 7 heures" } }, { publish: true });
-    if (!t.ok) throw new Error("template");
-    template = t.value;
+    ({ issuer, template } = await createIssuerWithTemplate(b, "ecole-b", "École B", { name: "Secourisme", description: "PSC1", criteria: { narrative: "Formation de 7 heures" } }));
     learner = await a.signIn(LEARNER);
   });
   afterAll(async () => {
@@ -171,5 +167,56 @@ describe("backpack: importing badges from elsewhere", () => {
     expect((await a.client().get(`/backpack/imported/${entry!.id}`)).status).toBe(404);
     expect((await a.client().text(pageUrl)).body).not.toContain("Secourisme");
     expect((await entries()).some((e) => e.id === entry!.id)).toBe(false);
+  });
+  // A credential page is public, so is its JSON: a badge naming no address of the importer (an
+  // eppn they cannot prove, a DID) may be kept, never shown as theirs.
+  it("an eppn badge: matched against the account's SSO eppn; imported by anyone else, it stays private", async () => {
+    const EPPN = "ext:eduPersonPrincipalName";
+    const [row] = await b.services.credentials.issueMany(cliActor, issuer, template, [{ recipient: "alice@univ-b.example", recipientType: EPPN, name: "Alice" }]);
+    const json = Buffer.from(await fileOf(`${b.url}/credentials/${row!.id}.json`)).toString("utf8");
+    const withEppn = async (email: string, eppn: string | null) => {
+      const client = await a.signIn(email);
+      const user = (await a.services.accounts.findByEmail(email))!;
+      const now = new Date().toISOString();
+      if (eppn) await a.database.db.insertInto("user_identities").values({ id: `id-${user.id}`, user_id: user.id, provider: "saml:https://idp.univ-b.example", subject: eppn, subject_type: "eppn", eppn, email: null, email_verified: 0, affiliation: null, home_org: null, created_at: now, last_login_at: now }).execute();
+      return { client, user };
+    };
+    const entryOf = async (userId: string) => (await entries()).find((e) => e.user_id === userId && e.external_key?.includes(row!.id));
+
+    const alice = await withEppn("alice.martin@perso.example", "alice@univ-b.example");
+    expect((await alice.client.submit("/backpack/import", { json })).status).toBe(303);
+    const own = (await entryOf(alice.user.id))!;
+    expect(own.external_recipient).toBe("match");
+    expect((await alice.client.submit(`/backpack/entries/${own.id}`, { visibility: "public" })).status).toBe(303);
+    expect((await a.client().get(`/backpack/imported/${own.id}`)).status).toBe(200);
+
+    const bob = await withEppn("bob@etu.example", "bob@univ-b.example");
+    const refused = await bob.client.submit("/backpack/import", { json });
+    expect(refused.status).toBe(422);
+    expect(await entryOf(bob.user.id)).toBeUndefined();
+
+    const mallory = await withEppn("mallory@etu.example", null);
+    expect((await mallory.client.submit("/backpack/import", { json })).status).toBe(303);
+    const kept = (await entryOf(mallory.user.id))!;
+    expect(kept).toMatchObject({ external_recipient: "unknown", visibility: "private" });
+    const list = (await mallory.client.text("/backpack")).body;
+    expect(list).toContain("Privé seulement");
+    expect(list).not.toContain(`name="visibility" value="public"`);
+    const made = await mallory.client.submit(`/backpack/entries/${kept.id}`, { visibility: "public" });
+    expect(made.status).toBe(303);
+    expect((await mallory.client.text("/backpack")).body).toContain("ne peut pas être rendu public");
+    expect((await entryOf(mallory.user.id))!.visibility).toBe("private");
+    const saved = await mallory.client.submit("/backpack/pages", { title: "Mon CV", intro: "", published: "1", entries: kept.id });
+    const pageUrl = saved.headers.get("Location")!;
+    expect(await a.services.backpack.pageEntryIds(pageUrl.split("/").pop()!)).toEqual([]);
+    // Even made public by other means (an older import): not shown to anyone but its holder.
+    await a.database.db.updateTable("backpack_entries").set({ visibility: "public" }).where("id", "=", kept.id).execute();
+    await a.database.db.insertInto("learner_page_entries").values({ page_id: pageUrl.split("/").pop()!, entry_id: kept.id, position: 0 }).execute();
+    expect((await a.client().get(`/backpack/imported/${kept.id}`)).status).toBe(404);
+    expect((await a.client().get(`/backpack/imported/${kept.id}/credential.json`)).status).toBe(404);
+    expect((await a.client().text(pageUrl)).body).not.toContain("Secourisme");
+    expect((await mallory.client.get(`/backpack/imported/${kept.id}`)).status).toBe(200);
+    const en = await mallory.client.text(`/backpack/imported/${kept.id}`);
+    expect(en.body).toContain("Privé seulement");
   });
 });

@@ -62,6 +62,12 @@ function expectExit(run: CliRun, code: number): void {
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code, stderr: expect.any(String) });
 }
 
+/** A usage error: exit 2 and `message` on stderr. */
+function expectRefused(run: CliRun, message: string): void {
+  expectExit(run, 2);
+  expect(run.stderr).toContain(message);
+}
+
 async function countRows(table: "issuers" | "memberships" | "invitations" | "api_tokens" | "users"): Promise<number> {
   const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
   return Number(row.n);
@@ -101,12 +107,9 @@ describe("cli: usage", () => {
     const [command, option, missing] = await Promise.all([
       cli(["frobnicate"]), cli(["migrate", "--force"]), cli(["issuer", "create", "--slug", "abc"]),
     ]);
-    expectExit(command, 2);
-    expect(command.stderr).toContain("unknown command: frobnicate");
-    expectExit(option, 2);
-    expect(option.stderr).toContain("--force");
-    expectExit(missing, 2);
-    expect(missing.stderr).toContain("missing --name");
+    expectRefused(command, "unknown command: frobnicate");
+    expectRefused(option, "--force");
+    expectRefused(missing, "missing --name");
   });
 });
 
@@ -176,10 +179,8 @@ describe("cli: admin create", () => {
       cli(["admin", "create", "--email", "short@univ.example"], { input: "123456789\n" }),
       cli(["admin", "create", "--email", "none@univ.example"]),
     ]);
-    expectExit(short, 2);
-    expect(short.stderr).toContain("at least 10 characters");
-    expectExit(none, 2);
-    expect(none.stderr).toContain("no password");
+    expectRefused(short, "at least 10 characters");
+    expectRefused(none, "no password");
     expect(await countRows("users")).toBe(before);
   });
 });
@@ -201,8 +202,7 @@ describe("cli: issuer create", () => {
     await createIssuer("cli-dup");
     const before = await countRows("issuers");
     const run = await cli(["issuer", "create", "--slug", "cli-dup", "--name", "Another name"]);
-    expectExit(run, 2);
-    expect(run.stderr).toContain("--slug: This identifier is already in use.");
+    expectRefused(run, "--slug: This identifier is already in use.");
     expect(await countRows("issuers")).toBe(before);
     expect((await services.issuers.findBySlug("cli-dup"))?.name).toBe("Issuer cli-dup");
   });
@@ -213,10 +213,7 @@ describe("cli: issuer create", () => {
       cli(["issuer", "create", "--slug", "cli-orphan", "--name", "Orphan", "--parent", "no-such-issuer"]),
       cli(["issuer", "create", "--slug", "cli-self", "--name", "Self", "--parent", "cli-self"]),
     ]);
-    for (const run of [unknown, self]) {
-      expectExit(run, 2);
-      expect(run.stderr).toContain("--parent: No issuer has this identifier.");
-    }
+    for (const run of [unknown, self]) expectRefused(run, "--parent: No issuer has this identifier.");
     expect(await countRows("issuers")).toBe(before);
   });
 
@@ -262,12 +259,9 @@ describe("cli: member add", () => {
       cli(["member", "add", "--issuer", "no-such-issuer", "--email", "x@univ.example", "--role", "viewer"]),
       cli(["member", "add", "--issuer", "cli-strict", "--email", "not an email", "--role", "viewer"]),
     ]);
-    expectExit(role, 2);
-    expect(role.stderr).toContain("--role: Unknown role. (admin, creator, awarder, jury, viewer)");
-    expectExit(issuer, 2);
-    expect(issuer.stderr).toContain("--issuer:");
-    expectExit(email, 2);
-    expect(email.stderr).toContain("--email: This e-mail address is not valid.");
+    expectRefused(role, "--role: Unknown role. (admin, creator, awarder, jury, viewer)");
+    expectRefused(issuer, "--issuer:");
+    expectRefused(email, "--email: This e-mail address is not valid.");
     expect([await countRows("memberships"), await countRows("invitations")]).toEqual(before);
   });
 });
@@ -304,8 +298,7 @@ describe("cli: API tokens", () => {
       cli(["token", "create", "--issuer", "cli-scopes", "--scopes", "read,everything"]),
       cli(["token", "create", "--issuer", "no-such-issuer", "--scopes", "read"]),
     ]);
-    expectExit(scope, 2);
-    expect(scope.stderr).toContain("unknown scope(s) everything");
+    expectRefused(scope, "unknown scope(s) everything");
     expect(scope.stdout).not.toContain("fbt_");
     expectExit(issuer, 2);
     expect(await countRows("api_tokens")).toBe(before);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrameworkDraft } from "../../src/frameworks/frameworks.schema.ts";
-import { countRows, esc, fixture, frameworkActors, upload, type Upload } from "../helpers/frameworks.ts";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { countRows, esc, fixture, startFrameworkNode, upload, type FrameworkActors, type Upload } from "../helpers/frameworks.ts";
+import type { TestNode } from "../helpers/node.ts";
 import { readShared, skipIfNoShared } from "../helpers/shared-data.ts";
 
 // CASE 1.0 import, the exports and the round trips (CSV → CSV, CASE → CASE, CSV → CASE).
@@ -18,12 +18,9 @@ const shape = (d: FrameworkDraft, opts: { lossy?: boolean } = {}) => ({
 
 describe("CASE 1.0 import, exports and round trips", () => {
   let node: TestNode;
-  let actors: Awaited<ReturnType<typeof frameworkActors>>;
+  let actors: FrameworkActors;
 
-  beforeAll(async () => {
-    node = await startTestNode();
-    actors = await frameworkActors(node);
-  });
+  beforeAll(async () => { ({ node, actors } = await startFrameworkNode()); });
   afterAll(async () => { await node?.close(); });
 
   async function importVia(kind: "csv" | "case", files: Record<string, Upload>, fields: Record<string, string>): Promise<string> {

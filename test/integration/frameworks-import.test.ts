@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countRows, esc, fixture, frameworkActors, toWindows1252, upload, type Upload } from "../helpers/frameworks.ts";
+import { countRows, esc, fixture, startFrameworkNode, toWindows1252, upload, type FrameworkActors, type Upload } from "../helpers/frameworks.ts";
 import type { HttpClient } from "../helpers/http-client.ts";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import type { TestNode } from "../helpers/node.ts";
 import { readShared, skipIfNoShared } from "../helpers/shared-data.ts";
 
 const CENTRALE = ["data", "centrale-competencies"];
@@ -11,12 +11,9 @@ const COMPETENCIES = [
 
 describe("framework import (CSV) with preview", () => {
   let node: TestNode;
-  let actors: Awaited<ReturnType<typeof frameworkActors>>;
+  let actors: FrameworkActors;
 
-  beforeAll(async () => {
-    node = await startTestNode();
-    actors = await frameworkActors(node);
-  });
+  beforeAll(async () => { ({ node, actors } = await startFrameworkNode()); });
   afterAll(async () => { await node?.close(); });
 
   const importCsv = (client: HttpClient, files: Record<string, Upload>, fields: Record<string, string> = { name: "Référentiel" }) =>

@@ -4,6 +4,7 @@ import { decodeStatusList, isBitSet } from "../../src/credentials/bitstring.ts";
 import { createDocumentLoader } from "../../src/credentials/document-loader.ts";
 import { verifyProofs } from "../../src/credentials/proof-verification.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
+import { createAmu, issueFromNewTemplate } from "../helpers/issuing.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
 const content = {
@@ -19,18 +20,11 @@ describe("issuing signed OB 3.0 credentials", () => {
 
   beforeAll(async () => {
     node = await startTestNode();
-    const created = await node.services.issuers.create(cliActor, { slug: "amu", name: "Aix-Marseille Université", description: "", website: "https://www.univ-amu.fr", email: "badges@univ-amu.fr", logoUrl: null, parent: null });
-    if (!created.ok) throw new Error("issuer");
-    issuer = created.value;
+    issuer = await createAmu(node);
   });
   afterAll(async () => { await node?.close(); });
 
-  async function issueOne(recipient = "zoe@etu.univ-amu.fr") {
-    const defined = await node.services.achievements.define(cliActor, issuer, content, { publish: true });
-    if (!defined.ok) throw new Error("template");
-    const [row] = await node.services.credentials.issueMany(cliActor, issuer, defined.value, [{ recipient, recipientType: "emailAddress" }]);
-    return row!;
-  }
+  const issueOne = (recipient = "zoe@etu.univ-amu.fr") => issueFromNewTemplate(node, issuer, content, recipient);
 
   it("publishes the issuer Profile as controller document and the key at its own URL", async () => {
     const profile = (await (await fetch(`${node.url}/issuers/amu`, { headers: { Accept: "application/ld+json" } })).json()) as any;

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { OpenDatabase } from "../../src/db/open-database.ts";
@@ -8,6 +6,7 @@ import { claimJobs } from "../../src/jobs/jobs.repository.ts";
 import { createJobQueue, PermanentJobError, type JobQueue, type JobQueueDeps } from "../../src/jobs/jobs.service.ts";
 import { systemClock, type Clock } from "../../src/shared/clock.ts";
 import { createTestDatabase, reopen, type TestDatabase } from "../helpers/db.ts";
+import { spawnUntilFirstLine } from "../helpers/worker-process.ts";
 
 const crashWorker = fileURLToPath(new URL("../fixtures/jobs-crash-worker.ts", import.meta.url));
 
@@ -186,15 +185,7 @@ describe("job queue", () => {
   it("picks again a job whose worker process died mid-handler, once its lock expires", async () => {
     const q = queue({ visibilityTimeoutMs: 1_000 });
     const job = await q.enqueue("crashy", { n: 7 });
-    const child = spawn(process.execPath, [crashWorker, JSON.stringify(t.setting), "crashy", "600"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => { stderr += d; });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
-    const line = await Promise.race([
-      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
-      exited.then(() => { throw new Error(`worker exited early: ${stderr}`); }),
-      sleep(10_000).then(() => { throw new Error(`worker claimed nothing: ${stderr}`); }),
-    ]);
+    const { child, line, exited } = await spawnUntilFirstLine(crashWorker, [JSON.stringify(t.setting), "crashy", "600"], 10_000, "worker claimed nothing");
     const claim = JSON.parse(line) as { claimed: string; worker: string; payload: unknown };
     expect(claim).toMatchObject({ claimed: job.id, payload: { n: 7 } });
     expect(await q.find(job.id)).toMatchObject({ status: "running", locked_by: claim.worker, attempts: 1 });

@@ -3,6 +3,7 @@ import { cliActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { Clock } from "../../src/shared/clock.ts";
 import { itxt, png } from "../fixtures/verification/png.ts";
+import { createAmu, issueFromNewTemplate } from "../helpers/issuing.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
 const content = {
@@ -20,18 +21,11 @@ describe("verifying badges on /verify and POST /api/v1/verify", () => {
 
   beforeAll(async () => {
     node = await startTestNode({ verification: { rateBurst: 1000 } }, { clock });
-    const created = await node.services.issuers.create(cliActor, { slug: "amu", name: "Aix-Marseille Université", description: "", website: "https://www.univ-amu.fr", email: "badges@univ-amu.fr", logoUrl: null, parent: null });
-    if (!created.ok) throw new Error("issuer");
-    issuer = created.value;
+    issuer = await createAmu(node);
   });
   afterAll(async () => { await node?.close(); });
 
-  async function issueOne(recipient = "zoe@etu.univ-amu.fr") {
-    const defined = await node.services.achievements.define(cliActor, issuer, content, { publish: true });
-    if (!defined.ok) throw new Error("template");
-    const [row] = await node.services.credentials.issueMany(cliActor, issuer, defined.value, [{ recipient, recipientType: "emailAddress" }]);
-    return row!;
-  }
+  const issueOne = (recipient = "zoe@etu.univ-amu.fr") => issueFromNewTemplate(node, issuer, content, recipient);
 
   async function api(body: BodyInit, type: string, headers: Record<string, string> = {}): Promise<{ status: number; json: ApiAnswer; res: Response }> {
     const res = await fetch(`${node.url}/api/v1/verify`, { method: "POST", body, headers: { "Content-Type": type, ...headers } });

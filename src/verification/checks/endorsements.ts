@@ -20,6 +20,12 @@ function endorserOf(e: Doc): string {
   return (typeof issuer?.name === "string" && issuer.name) || idOf(e.issuer) || "?";
 }
 
+// The key an unproven endorsement was signed with, as its warning line names it.
+function unprovenKey(c: Check): string {
+  const p = c.message.params ?? {};
+  return String(p.vm ?? p.controller ?? "?");
+}
+
 // One endorsement: its signature (by its own issuer), then whether its endorser withdrew it.
 // Never a failure: an endorsement is what others say about the badge, not the badge itself.
 async function checkOne(e: Doc, deps: EndorsementDeps): Promise<{ line: Check; ok: boolean }> {
@@ -27,6 +33,10 @@ async function checkOne(e: Doc, deps: EndorsementDeps): Promise<{ line: Check; o
   const proof = await checkProofs(e, deps.source, deps.proofTime(e));
   const bad = [proof.proof, proof.key, proof.issuer].find((c) => c.status === "fail" || c.status === "skip");
   if (bad) return { line: { check: "endorsement", status: "warn", message: { key: "verification.endorsement.unverified", params, cause: bad.message } }, ok: false };
+  // Valid signature, but by a key nothing ties to the endorser it names (any did:key, an unconfirmed key
+  // fragment): the claimed name is not shown, it is exactly what cannot be trusted.
+  const unproven = [proof.key, proof.issuer].find((c) => c.status === "warn");
+  if (unproven) return { line: line("endorsement", "warn", "verification.endorsement.unproven", { id: params.id, key: unprovenKey(unproven) }), ok: false };
   if (!e.credentialStatus) return { line: line("endorsement", "pass", "verification.endorsement.valid", params), ok: true };
   const status = await checkStatus(e, { source: deps.source, now: deps.now, verifyList: (list) => checkProofs(list, deps.source, deps.proofTime(list)) });
   if (status.outcome === "revoked" || status.outcome === "suspended") return { line: line("endorsement", "warn", "verification.endorsement.withdrawn", params), ok: false };

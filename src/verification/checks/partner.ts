@@ -16,8 +16,9 @@ export interface PartnerDirectory {
 const KINDS: PartnerRelation["kind"][] = ["followedBy", "follows", "endorsed"];
 
 /**
- * "Known partner" lines, only for a credential whose signature holds (a forged one must not borrow
- * a partner's name). Informative: a pass line never turns a failed check into a valid badge.
+ * "Known partner" lines, only for a credential whose signature holds by a key its issuer is shown to
+ * control (a forged one, or one signed by any did:key, must not borrow a partner's name).
+ * Informative: a pass line never turns a failed check into a valid badge.
  */
 export async function checkPartner(issuerId: string | undefined, signed: boolean, directory: PartnerDirectory | undefined): Promise<Check[]> {
   if (!issuerId || !signed || !directory) return [];
