@@ -53,20 +53,13 @@ export function findUsableLoginToken(db: Db, id: string, purpose: string, now: s
     .executeTakeFirst();
 }
 
-/** Spends a usable token whatever its purpose; returns its user and purpose. */
-export async function consumeAnyLoginToken(db: Db, id: string, now: string): Promise<{ user_id: string; purpose: string } | undefined> {
-  return db.updateTable("login_tokens").set({ used_at: now })
-    .where("id", "=", id).where("used_at", "is", null).where("expires_at", ">", now)
-    .returning(["user_id", "purpose"]).executeTakeFirst();
-}
-
-/** Spends a usable token only if it is this user's and its purpose starts so (one UPDATE): any other use leaves it usable. */
-export async function consumeLoginTokenOf(db: Db, id: string, userId: string, purposePrefix: string, now: string): Promise<string | undefined> {
-  const row = await db.updateTable("login_tokens").set({ used_at: now })
-    .where("id", "=", id).where("user_id", "=", userId).where(sql<string>`substr(purpose, 1, ${sql.lit(purposePrefix.length)})`, "=", purposePrefix)
-    .where("used_at", "is", null).where("expires_at", ">", now)
-    .returning("purpose").executeTakeFirst();
-  return row?.purpose;
+/** Spends a usable token only if its purpose starts so (and, when given, it is this user's), in one UPDATE: any other use leaves it usable. */
+export async function consumeLoginTokenByPrefix(db: Db, id: string, purposePrefix: string, userId: string | null, now: string): Promise<{ user_id: string; purpose: string } | undefined> {
+  let q = db.updateTable("login_tokens").set({ used_at: now })
+    .where("id", "=", id).where(sql<string>`substr(purpose, 1, ${sql.lit(purposePrefix.length)})`, "=", purposePrefix)
+    .where("used_at", "is", null).where("expires_at", ">", now);
+  if (userId !== null) q = q.where("user_id", "=", userId);
+  return q.returning(["user_id", "purpose"]).executeTakeFirst();
 }
 
 /** Deletes a user (sessions, tokens, e-mails and backpack go with it). */

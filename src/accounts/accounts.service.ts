@@ -93,11 +93,11 @@ export function createAccountsService(deps: { db: Db; clock: Clock; passwordHash
       await repo.updateUser(db, userId, { display_name: input.displayName, locale: input.locale, updated_at: isoNow(clock) });
     },
 
-    /** Spends a one-time link of any purpose (the purpose tells what it was for). */
-    consumeLink: (token: string) => repo.consumeAnyLoginToken(db, hashToken(token), isoNow(clock)),
+    /** Spends a one-time link only when it has this purpose (by prefix), so a link meant for something else stays usable. */
+    consumeLink: (token: string, purposePrefix: string) => repo.consumeLoginTokenByPrefix(db, hashToken(token), purposePrefix, null, isoNow(clock)),
 
     /** Spends a one-time link only when it is this user's and of this purpose (by prefix); returns its full purpose. */
-    consumeLinkOf: (token: string, userId: string, purposePrefix: string) => repo.consumeLoginTokenOf(db, hashToken(token), userId, purposePrefix, isoNow(clock)),
+    consumeLinkOf: async (token: string, userId: string, purposePrefix: string) => (await repo.consumeLoginTokenByPrefix(db, hashToken(token), purposePrefix, userId, isoNow(clock)))?.purpose,
 
     /** Deletes an account for good (GDPR erasure); issued credentials are handled by the caller. */
     delete: (userId: string) => repo.deleteUser(db, userId),

@@ -132,8 +132,8 @@ export function createBackpackService(deps: BackpackDeps) {
 
     /** Spends a sign-in link: the address it went to is now verified for this account. */
     async signInWithLink(token: string): Promise<Result<UserRow, "invalid-link">> {
-      const spent = await deps.accounts.consumeLink(token);
-      if (!spent?.purpose.startsWith("magic:")) return err("invalid-link");
+      const spent = await deps.accounts.consumeLink(token, "magic:");
+      if (!spent) return err("invalid-link");
       const user = await deps.accounts.findById(spent.user_id);
       if (!user) return err("invalid-link");
       await deps.identities.markEmailVerified(user.id, spent.purpose.slice("magic:".length));

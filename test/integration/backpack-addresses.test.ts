@@ -130,6 +130,10 @@ describe("backpack: extra e-mail addresses and the holder's name", () => {
     const magic = await node.services.accounts.issueToken(zoe.id, `magic:${MAIN}`, 600_000);
     expect((await learner.submit(`/backpack/addresses/confirm/${magic}`, {})).status).toBe(410);
     expect((await node.client().submit(`/signin/${magic}`, {})).status).toBe(303);
+    // The other way round: a confirmation link posted as a sign-in link is refused and stays usable.
+    const confirmation = await node.services.accounts.issueToken(zoe.id, "email-add:autre@perso.example", 600_000);
+    expect((await node.client().submit(`/signin/${confirmation}`, {})).status).toBe(410);
+    expect((await learner.submit(`/backpack/addresses/confirm/${confirmation}`, {})).status).toBe(303);
 
     // Verified by another account between the request and the click: refused, nothing changed.
     await learner.submit("/backpack/addresses", { email: "partage@perso.example" });
