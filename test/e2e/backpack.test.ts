@@ -5,10 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { Achievement } from "../../src/achievements/achievements.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
-import { sleep } from "../fixtures/awards/award-test-kit.ts";
 import { chromiumPath, stopAfterFirstFailure, useBrowser, type WatchedPage } from "../helpers/browser.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { linkIn, mailOfKind, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 
 // The backpack's newer parts in a real browser: a signed-in learner uploads a badge file issued by
 // a second node (verified, shown as external with its origin), puts it on a public page; adds a
@@ -55,17 +54,7 @@ describe.skipIf(!chromiumPath)("a learner imports a badge from elsewhere and add
   });
   afterEach(() => { for (const w of watched) expect(w.problems).toEqual([]); });
 
-  // Runs node A's job queue (a test node does not poll) until the message arrives in the sink.
-  async function mailTo(to: string, kind: string): Promise<SinkMessage> {
-    for (const deadline = Date.now() + 15_000; ;) {
-      const found = sink.messages.find((m) => m.envelope.to.includes(to) && m.parsed.headers.get("x-francebadge-kind") === kind);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to}`);
-      await a.services.jobs.tick();
-      await sleep(20);
-    }
-  }
-  const linkIn = (m: SinkMessage, pattern: RegExp) => (m.parsed.text ?? "").match(pattern)?.[0] ?? "";
+  const mailTo = (to: string, kind: string) => mailOfKind(sink, a.services.jobs, to, kind);
 
   async function open(): Promise<WatchedPage> {
     const w = await b.open();

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, stopAfterFirstFailure, useBrowser, type WatchedPage } from "../helpers/browser.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
-import { listIdOf, settle, setUpAwards, sleep } from "../fixtures/awards/award-test-kit.ts";
+import { linkIn, mailOfKind, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { listIdOf, settle, setUpAwards } from "../fixtures/awards/award-test-kit.ts";
 
 // The learner's side in a real browser: from the award e-mail to the badge page, sign in by the
 // link mailed to the address the badge went to, accept the badge in the backpack, build a public
@@ -35,17 +35,7 @@ describe.skipIf(!chromiumPath)("a learner claims a badge, shares a page and veri
   });
   afterEach(() => { for (const w of watched) expect(w.problems).toEqual([]); });
 
-  // Runs the node's job queue (a test node does not poll) until the message arrives in the sink.
-  async function mailTo(to: string, kind: string): Promise<SinkMessage> {
-    for (const deadline = Date.now() + 15_000; ;) {
-      const found = sink.messages.find((m) => m.envelope.to.includes(to) && m.parsed.headers.get("x-francebadge-kind") === kind);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to}`);
-      await node.services.jobs.tick();
-      await sleep(20);
-    }
-  }
-  const linkIn = (m: SinkMessage, pattern: RegExp) => (m.parsed.text ?? "").match(pattern)?.[0] ?? "";
+  const mailTo = (to: string, kind: string) => mailOfKind(sink, node.services.jobs, to, kind);
 
   async function open(): Promise<WatchedPage> {
     const w = await b.open();

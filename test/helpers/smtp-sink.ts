@@ -79,3 +79,22 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   };
   return sink;
 }
+
+/**
+ * Runs a node's job queue (a test node does not poll) until the n-th message of a kind
+ * (`X-FranceBadge-Kind`) to `to` arrives in the sink; fails after 15 s.
+ */
+export async function mailOfKind(sink: SmtpSink, jobs: { tick(): Promise<unknown> }, to: string, kind: string, nth = 1): Promise<SinkMessage> {
+  for (const deadline = Date.now() + 15_000; ;) {
+    const found = sink.messages.filter((m) => m.envelope.to.includes(to) && m.parsed.headers.get("x-francebadge-kind") === kind);
+    if (found.length >= nth) return found[nth - 1]!;
+    if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to} (${sink.messages.length} in the sink)`);
+    await jobs.tick();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The first link of a message's text matching `pattern`, or "" when there is none. */
+export function linkIn(message: SinkMessage, pattern: RegExp): string {
+  return (message.parsed.text ?? "").match(pattern)?.[0] ?? "";
+}

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { Achievement } from "../../src/achievements/achievements.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
-import { sleep } from "../fixtures/awards/award-test-kit.ts";
 import type { HttpClient } from "../helpers/http-client.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { pdfPageText } from "../helpers/pdf-inspect.ts";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { mailOfKind, startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
 
 // Issue 5: "a learner account can hold several verified e-mail addresses (students lose their
 // institutional mailbox): all badges issued to any of them show up". The confirmation mail goes
@@ -25,17 +24,7 @@ describe("backpack: extra e-mail addresses and the holder's name", () => {
     return row!.id;
   }
 
-  // Runs the node's job queue (the test node does not poll) until the n-th mail of a kind to `to` arrives.
-  async function mailTo(to: string, kind: string, nth = 1): Promise<SinkMessage> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = sink.messages.filter((m) => m.envelope.to.includes(to) && m.parsed.headers.get("x-francebadge-kind") === kind);
-      if (found.length >= nth) return found[nth - 1]!;
-      if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to} (${sink.messages.length} in the sink)`);
-      await node.services.jobs.tick();
-      await sleep(20);
-    }
-  }
+  const mailTo = (to: string, kind: string, nth = 1) => mailOfKind(sink, node.services.jobs, to, kind, nth);
   const confirmationTo = (to: string, nth = 1) => mailTo(to, "email-confirmation", nth);
 
   const linkOf = (m: SinkMessage) => new URL((m.parsed.text ?? "").match(/https?:\/\/\S+\/backpack\/addresses\/confirm\/[A-Za-z0-9_-]+/)![0]).pathname;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpClient } from "../helpers/http-client.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { pdfAttachments } from "../helpers/pdf-inspect.ts";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
-import { listIdOf, settle, setUpAwards, sleep, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
+import { linkIn, mailOfKind, startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { listIdOf, settle, setUpAwards, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 
 // Issue 5, "done when": from the award e-mail a learner claims the badge, finds it in the
 // backpack, builds a public page, downloads JSON/PNG/SVG/PDF; each file verifies on node A (the
@@ -33,20 +33,9 @@ describe("the learner's journey: award e-mail → claim → backpack → page �
     await sink?.close();
   });
 
-  // Runs node A's job queue (the test node does not poll) until a message to `to` matching `kind` arrives.
-  async function mailTo(to: string, kind: string): Promise<SinkMessage> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = sink.messages.find((m) => m.envelope.to.includes(to) && m.parsed.headers.get("x-francebadge-kind") === kind);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to} (${sink.messages.length} in the sink)`);
-      await a.services.jobs.tick();
-      await sleep(20);
-    }
-  }
-
-  const linkIn = (m: SinkMessage, pattern: RegExp) => {
-    const found = (m.parsed.text ?? "").match(pattern)?.[0];
+  const mailTo = (to: string, kind: string) => mailOfKind(sink, a.services.jobs, to, kind);
+  const urlIn = (m: SinkMessage, pattern: RegExp) => {
+    const found = linkIn(m, pattern);
     if (!found) throw new Error(`no link ${pattern} in:\n${m.parsed.text}`);
     return new URL(found);
   };
@@ -79,7 +68,7 @@ describe("the learner's journey: award e-mail → claim → backpack → page �
     expect(await settle(a, id)).toBe("issued");
     const mail = await mailTo(LEARNER, "award-notification");
     expect(mail.parsed.subject).toContain("Anglais niveau 1");
-    const link = linkIn(mail, /https?:\/\/\S+\/credentials\/[0-9a-f-]{36}/);
+    const link = urlIn(mail, /https?:\/\/\S+\/credentials\/[0-9a-f-]{36}/);
     expect(link.origin).toBe(a.url);
     credentialId = link.pathname.split("/").pop()!;
     const page = await a.client().text(link.pathname);
@@ -92,7 +81,7 @@ describe("the learner's journey: award e-mail → claim → backpack → page �
     learner = a.client();
     expect((await learner.submit("/signin", { email: LEARNER })).status).toBe(200);
     const mail = await mailTo(LEARNER, "magic-link");
-    const link = linkIn(mail, /https?:\/\/\S+\/signin\/[A-Za-z0-9_-]+/);
+    const link = urlIn(mail, /https?:\/\/\S+\/signin\/[A-Za-z0-9_-]+/);
     expect(link.origin).toBe(a.url);
     expect((await learner.get(link.pathname)).status).toBe(200); // a button, not yet spent
     const res = await learner.submit(link.pathname, {});
