@@ -62,7 +62,7 @@ import { createStatusListsService } from "./status-lists/status-lists.service.ts
 import { createJobQueue, type JobQueue } from "./jobs/jobs.service.ts";
 import { createFederationServices, type FederationServices } from "./federation/federation-services.ts";
 import { federationHttp } from "./federation/federation.http.ts";
-import { findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
+import { findLocalesByEmails, findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
 import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
 import { addressTakenNoticeMail, emailConfirmationMail } from "./mail/mail.templates.ts";
@@ -126,7 +126,7 @@ function createMailAndMembers(d: { config: Config; db: Kysely<Database>; clock: 
   // Lookups take the caller's transaction (SQLite has one connection).
   const mail = createMailService({
     jobs: d.jobs, clock: d.clock, transport: createMailTransport(config.mail, config.production), origin: config.origin, from: config.mail.from,
-    secret: config.secret, defaultLocale: config.locale, localeOf: async (email, tx = db) => (await findUserByEmail(tx, email))?.locale,
+    secret: config.secret, defaultLocale: config.locale, localesOf: (emails, tx = db) => findLocalesByEmails(tx, emails),
   });
   const members = createMembersService({
     db, clock: d.clock, audit: d.audit, accounts: d.accounts, issuers: d.issuers,

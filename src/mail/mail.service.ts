@@ -67,8 +67,8 @@ export interface MailDeps {
   from: string;
   secret: string;
   defaultLocale: Locale;
-  /** The saved language of a person with an account, read in the caller's transaction. */
-  localeOf?: (email: string, db?: Db) => Promise<string | null | undefined>;
+  /** The saved languages of people with an account, by lower-case e-mail, read in the caller's transaction. */
+  localesOf?: (emails: string[], db?: Db) => Promise<Map<string, string | null>>;
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ").trim();
@@ -126,10 +126,21 @@ export function createMailService(deps: MailDeps) {
   deps.jobs.register(MAIL_QUEUE, deliver);
 
   /** The recipient's saved language, else the one given, else the node's. */
+  const key = (email: string) => email.trim().toLowerCase();
+
+  // One lookup for a whole bulk award (a query per e-mail cost ~10 % of a 10 000-row award on PostgreSQL).
+  async function localesFor(items: Array<{ to: string; locale?: string | null }>, db?: Db): Promise<Locale[]> {
+    const unknown = [...new Set(items.filter((i) => !isLocale(i.locale)).map((i) => key(i.to)))];
+    const saved = unknown.length && deps.localesOf ? await deps.localesOf(unknown, db) : new Map<string, string | null>();
+    return items.map((i) => {
+      if (isLocale(i.locale)) return i.locale;
+      const s = saved.get(key(i.to));
+      return isLocale(s) ? s : deps.defaultLocale;
+    });
+  }
+
   async function localeFor(email: string, preferred?: string | null, db?: Db): Promise<Locale> {
-    if (isLocale(preferred)) return preferred;
-    const saved = await deps.localeOf?.(email.trim().toLowerCase(), db);
-    return isLocale(saved) ? saved : deps.defaultLocale;
+    return (await localesFor([{ to: email, locale: preferred }], db))[0]!;
   }
 
   type Addressed<T> = Omit<T, "locale"> & { to: string; locale?: Locale | null };
@@ -162,8 +173,9 @@ export function createMailService(deps: MailDeps) {
      */
     async sendAwardNotifications(inputs: Array<Addressed<Omit<AwardNotificationInput, "claimUrl">> & { credentialId: string; dedupeKey: string }>, opts: Pick<SendOptions, "db"> = {}): Promise<void> {
       const items = [];
-      for (const { dedupeKey, ...input } of inputs) {
-        const locale = await localeFor(input.to, input.locale, opts.db);
+      const locales = await localesFor(inputs, opts.db);
+      for (const [n, { dedupeKey, ...input }] of inputs.entries()) {
+        const locale = locales[n]!;
         const claimUrl = `${deps.origin}/credentials/${input.credentialId}`;
         const payload = payloadOf({ to: input.to, ...awardNotificationMail({ ...input, claimUrl, locale }, deps.origin), headers: { "X-FranceBadge-Kind": "award-notification" } });
         items.push({ payload, dedupeKey });

@@ -167,6 +167,23 @@ describe("e-mail over SMTP (outbox on the job queue)", () => {
     expect(fr!.parsed.subject).toBe("Vous avez reçu un badge : « Tutorat »");
     expect(fr!.parsed.text).toMatch(/^Bonjour,\n\nECM vous a décerné le badge « Tutorat »\. Félicitations !/);
   });
+
+  it("a bulk award's notifications read every recipient's saved language in one go", async () => {
+    const learner = await node.services.accounts.create({ email: "bulk-en@univ.example", displayName: "Bea", password: "correct horse battery" });
+    if (!learner.ok) throw new Error(learner.error);
+    await node.database.db.updateTable("users").set({ locale: "en" }).where("id", "=", learner.value.id).execute();
+    const sentBefore = sink.messages.length;
+    const common = { badgeName: "Tutorat", issuerName: "ECM" };
+    await node.services.mail.sendAwardNotifications([
+      { ...common, to: "Bulk-EN@univ.example", credentialId: "c-201", dedupeKey: "award:c-201" },
+      { ...common, to: "bulk-fr@univ.example", credentialId: "c-202", dedupeKey: "award:c-202" },
+    ]);
+    await run();
+    const sent = (await sink.waitFor(sentBefore + 2)).slice(sentBefore);
+    const subjectTo = (to: string) => sent.find((m) => m.envelope.to.includes(to))?.parsed.subject;
+    expect(subjectTo("Bulk-EN@univ.example")).not.toContain("Vous avez reçu");
+    expect(subjectTo("bulk-fr@univ.example")).toBe("Vous avez reçu un badge : « Tutorat »");
+  });
 });
 
 describe("e-mail while the SMTP server is down", () => {
