@@ -1,8 +1,6 @@
 import { sql, type Insertable } from "kysely";
 import type { CredentialRow, CredentialsTable, Db } from "../db/database.ts";
-import { STATUS_LIST_SIZE } from "../credentials/bitstring.ts";
 import { recipientKey, recipientsByType, type TypedRecipient } from "../sso/recipient-type.ts";
-import { randomInt } from "node:crypto";
 
 /** Stores issued credentials with one statement per 100 (a bulk award stores thousands). */
 export async function insertCredentials(db: Db, rows: Insertable<CredentialsTable>[]): Promise<void> {
@@ -55,24 +53,6 @@ export async function countHolders(db: Db, achievementIds: string[]): Promise<Ma
   const rows = await db.selectFrom("credentials").select(["achievement_id", (eb) => eb.fn.countAll().as("n")])
     .where("achievement_id", "in", achievementIds).where("status", "!=", "revoked").groupBy("achievement_id").execute();
   return new Map(rows.map((r) => [r.achievement_id, Number(r.n)]));
-}
-
-/** Every status-list index an issuer already uses. */
-export async function listUsedStatusIndexes(db: Db, issuerId: string): Promise<Set<number>> {
-  const rows = await db.selectFrom("credentials").select("status_index").where("issuer_id", "=", issuerId).execute();
-  return new Set(rows.map((r) => r.status_index));
-}
-
-/** Picks a free random index (W3C: assign indexes randomly) and marks it used in `used`. */
-export function pickStatusIndex(used: Set<number>): number {
-  if (used.size >= STATUS_LIST_SIZE * 0.9) throw new Error("status list nearly full: no free index");
-  for (;;) {
-    const index = randomInt(0, STATUS_LIST_SIZE);
-    if (!used.has(index)) {
-      used.add(index);
-      return index;
-    }
-  }
 }
 
 /** Status-list bits: revoked credentials, or currently suspended ones. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Achievement } from "../achievements/achievements.service.ts";
 import type { Actor, AuditService } from "../audit/audit.service.ts";
 import type { CredentialRow, Db, IssuerRow } from "../db/database.ts";
+import { pickStatusIndex } from "../credentials/bitstring.ts";
 import { buildAchievement, type ProfileFacts } from "../credentials/ob3-achievement.ts";
 import { buildOpenBadgeCredential, identityHash } from "../credentials/ob3-credential.ts";
 import type { SigningKey } from "../credentials/signing.ts";
@@ -31,8 +32,6 @@ export interface IssueRequest {
 export interface IssuingEndorsements {
   /** Verified, not withdrawn EndorsementCredentials of partners a new credential of the template embeds (none unless switched on; may be cached). */
   embeddable(achievementId: string): Promise<object[]>;
-  /** Revocation-list indexes the issuer's own endorsements use (one index space with its credentials). */
-  usedIndexes(issuerId: string): Promise<number[]>;
   /** Those of its endorsements that were withdrawn (their bit is set). */
   withdrawnIndexes(issuerId: string): Promise<number[]>;
 }
@@ -72,7 +71,7 @@ export function createCredentialsService(deps: CredentialsDeps) {
   async function prepare(issuer: IssuerRow, a: Achievement, r: IssueRequest, now: string, used: Set<number>, endorsements: object[]) {
     const salt = randomBytes(16).toString("hex");
     const id = newId();
-    const statusIndex = repo.pickStatusIndex(used);
+    const statusIndex = pickStatusIndex(used);
     const validUntil = a.content.validForDays ? new Date(Date.parse(now) + a.content.validForDays * 86_400_000).toISOString() : null;
     const hash = identityHash(r.recipient, salt);
     const doc = buildOpenBadgeCredential(urls, {
@@ -110,9 +109,8 @@ export function createCredentialsService(deps: CredentialsDeps) {
     if (fresh.length === 0) return [];
     const now = isoNow(clock);
     const drawnBeside = reservations.reserved(issuer.id); // by a batch beside this one, maybe stored during the read
-    const used = await repo.listUsedStatusIndexes(db, issuer.id);
-    for (const i of await listClaimedIndexes(db, issuer.id)) used.add(i);
-    for (const i of (await deps.endorsements?.usedIndexes(issuer.id)) ?? []) used.add(i);
+    // Every stored credential and given endorsement claims its index there (migration 0064 backfilled older ones).
+    const used = new Set(await listClaimedIndexes(db, issuer.id));
     const endorsements = (await deps.endorsements?.embeddable(a.row.id)) ?? [];
     for (const index of [...drawnBeside, ...reservations.reserved(issuer.id)]) used.add(index);
     const prepared = [];
@@ -169,12 +167,10 @@ export function createCredentialsService(deps: CredentialsDeps) {
       const own = await repo.listStatusIndexes(db, issuerId, purpose === "revocation" ? "revoked" : "suspended");
       return purpose === "revocation" && deps.endorsements ? [...own, ...(await deps.endorsements.withdrawnIndexes(issuerId))] : own;
     },
-    /** Every status-list index the issuer's credentials use, claim, or hold for batches being signed. */
+    /** Every status-list index the issuer's credentials and endorsements claim, or batches being signed hold. */
     async usedStatusIndexes(issuerId: string): Promise<Set<number>> {
       const reserved = reservations.reserved(issuerId); // read first: a batch may be stored, and release them, meanwhile
-      const used = await repo.listUsedStatusIndexes(db, issuerId);
-      for (const i of [...reserved, ...(await listClaimedIndexes(db, issuerId)), ...reservations.reserved(issuerId)]) used.add(i);
-      return used;
+      return new Set([...reserved, ...(await listClaimedIndexes(db, issuerId)), ...reservations.reserved(issuerId)]);
     },
     /** Claims an index of the issuer's revocation list for an endorsement, in its transaction (unique violation when taken). */
     claimEndorsementIndex: (tx: Db, issuerId: string, index: number, endorsementId: string) => claimStatusIndexes(tx, issuerId, "endorsement", [{ index, objectId: endorsementId }]),

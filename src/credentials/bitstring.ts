@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 
 /** W3C Bitstring Status List minimum size: 131 072 entries (16 KiB). */
@@ -23,4 +24,16 @@ export function decodeStatusList(encoded: string): Buffer {
 export function isBitSet(bits: Buffer, index: number): boolean {
   if (index < 0 || index >= bits.length * 8) throw new RangeError(`status index ${index} outside the list (${bits.length * 8} entries)`);
   return (bits[index >> 3]! & (0x80 >> (index & 7))) !== 0;
+}
+
+/** Picks a free random index (W3C: assign indexes randomly) and marks it used in `used`. */
+export function pickStatusIndex(used: Set<number>): number {
+  if (used.size >= STATUS_LIST_SIZE * 0.9) throw new Error("status list nearly full: no free index");
+  for (;;) {
+    const index = randomInt(0, STATUS_LIST_SIZE);
+    if (!used.has(index)) {
+      used.add(index);
+      return index;
+    }
+  }
 }

@@ -1,8 +1,7 @@
-import { randomInt } from "node:crypto";
 import { getLogger } from "@logtape/logtape";
 import type { AchievementsService } from "../achievements/achievements.service.ts";
 import type { Actor, AuditService } from "../audit/audit.service.ts";
-import { STATUS_LIST_SIZE } from "../credentials/bitstring.ts";
+import { pickStatusIndex } from "../credentials/bitstring.ts";
 import { OB_V3, VC_V2 } from "../credentials/contexts.ts";
 import { buildProfile } from "../credentials/ob3-achievement.ts";
 import type { NodeUrls } from "../credentials/urls.ts";
@@ -34,7 +33,7 @@ export type EndorsementStatusReader = (vc: Record<string, unknown>) => Promise<"
 export interface EndorsementStatusLists {
   markChanged(issuerId: string, purpose: "revocation", tx: Db): Promise<void>;
   /** Indexes stored, claimed, or reserved by credential batches being signed. */
-  usedByCredentials(issuerId: string): Promise<Iterable<number>>;
+  usedByCredentials(issuerId: string): Promise<ReadonlySet<number>>;
   /** Claims an index in the issuer's one index space (credentials and endorsements), inside `tx`; a unique violation when taken. */
   claim(tx: Db, issuerId: string, index: number, endorsementId: string): Promise<void>;
 }
@@ -79,12 +78,8 @@ export function createEndorsementsService(deps: {
   // A free random index in the issuer's revocation list, shared with its credentials (W3C: random assignment);
   // claimed when stored, so a credential batch drawing it meanwhile cannot also keep it.
   async function pickIndex(issuerId: string): Promise<number> {
-    const used = new Set([...(await deps.statusLists().usedByCredentials(issuerId)), ...(await endorsements.listEndorsementIndexes(db, issuerId, false))]);
-    if (used.size >= STATUS_LIST_SIZE * 0.9) throw new Error("status list nearly full: no free index");
-    for (;;) {
-      const index = randomInt(0, STATUS_LIST_SIZE);
-      if (!used.has(index)) return index;
-    }
+    // The claims include our endorsements' own.
+    return pickStatusIndex(new Set(await deps.statusLists().usedByCredentials(issuerId)));
   }
   // Signs, keeps and delivers one endorsement (to the owner and to our followers).
   async function give(actor: Actor, issuer: IssuerRow, owner: RemoteActorRow, subject: { obId: string; apId: string; name: string }, text: string): Promise<EndorsementRow> {
@@ -275,7 +270,6 @@ export function createEndorsementsService(deps: {
     /** What issuing needs (awards/credentials.service.ts IssuingEndorsements): embedded endorsements, our status-list indexes. */
     issuing: {
       embeddable: embeddableFor,
-      usedIndexes: (issuerId: string) => endorsements.listEndorsementIndexes(db, issuerId, false),
       withdrawnIndexes: (issuerId: string) => endorsements.listEndorsementIndexes(db, issuerId, true),
     },
     /** Verified, not withdrawn endorsements of one of our issuers by its partners. */
