@@ -62,7 +62,7 @@ import { createStatusListsService } from "./status-lists/status-lists.service.ts
 import { createJobQueue, type JobQueue } from "./jobs/jobs.service.ts";
 import { createFederationServices, type FederationServices } from "./federation/federation-services.ts";
 import { federationHttp } from "./federation/federation.http.ts";
-import { findLocalesByEmails, findUserByEmail, findUserById } from "./accounts/accounts.repository.ts";
+import { findLocalesByEmails, findUserById } from "./accounts/accounts.repository.ts";
 import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
 import { addressTakenNoticeMail, emailConfirmationMail } from "./mail/mail.templates.ts";

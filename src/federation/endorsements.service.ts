@@ -14,7 +14,7 @@ import { isUniqueViolation } from "../shared/sql-errors.ts";
 import { newId } from "../shared/tokens.ts";
 import type { EndorsementShapeCheck } from "./endorsement-shape.ts";
 import * as endorsements from "./endorsements.repository.ts";
-import type { FederationNetwork, RemoteActor } from "./federation.service.ts";
+import type { FederationNetwork } from "./federation.service.ts";
 import * as repo from "./federation.repository.ts";
 import type { EndorsementRow, RemoteActorRow } from "./federation.tables.ts";
 import * as templates from "./remote-templates.repository.ts";
@@ -52,9 +52,6 @@ const originOf = (url: string | null | undefined) => {
   try { return url ? new URL(url).origin : null; } catch { return null; }
 };
 const idOf = (v: unknown): string | undefined => (typeof v === "string" ? v : v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : undefined);
-const asRemote = (a: RemoteActorRow): RemoteActor => ({
-  id: a.id, domain: a.domain, handle: a.handle, name: a.name, type: a.type, inbox: a.inbox, sharedInbox: a.shared_inbox, url: a.url, summary: a.summary,
-});
 
 /** Endorsements between partners: OB 3.0 EndorsementCredentials signed with the endorser's OB key, withdrawable. */
 export function createEndorsementsService(deps: {
@@ -106,7 +103,7 @@ export function createEndorsementsService(deps: {
       await endorsements.insertEndorsement(tx, row);
       await deps.audit.record(actor, { action: "federation.endorse", objectType: "endorsement", objectId: id, issuerId: issuer.id, details: { subject: subject.obId } }, tx);
     });
-    await deps.network.sendEndorsement(issuer.slug, asRemote(owner), { apId, activityId: `${apId}#create`, content: row.vc_json, inReplyTo: subject.apId, name: `Endorsement: ${subject.name}` });
+    await deps.network.sendEndorsement(issuer.slug, owner, { apId, activityId: `${apId}#create`, content: row.vc_json, inReplyTo: subject.apId, name: `Endorsement: ${subject.name}` });
     return row;
   }
   // The endorsed thing on this node: one of our published templates, or one of our issuers.
@@ -206,7 +203,7 @@ export function createEndorsementsService(deps: {
       return true;
     });
     const owner = changed ? await ownerOf(row.subject_id) : undefined;
-    if (owner) await deps.network.sendEndorsementDelete(issuer.slug, asRemote(owner), { apId: row.ap_id, activityId: `${row.ap_id}#delete` });
+    if (owner) await deps.network.sendEndorsementDelete(issuer.slug, owner, { apId: row.ap_id, activityId: `${row.ap_id}#delete` });
     return ok({ row: (await endorsements.findEndorsement(db, id))!, changed });
   }
   async function receive(senderId: string, doc: IncomingDocument): Promise<Result<"stored", EndorsementDrop>> {

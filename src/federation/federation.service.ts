@@ -6,19 +6,10 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { newId } from "../shared/tokens.ts";
 import * as repo from "./federation.repository.ts";
 import type { FollowWithActor } from "./federation.repository.ts";
+import type { RemoteActorsTable } from "./federation.tables.ts";
 
-/** A remote ActivityPub actor as this node keeps it. */
-export interface RemoteActor {
-  id: string;
-  domain: string;
-  handle: string;
-  name: string;
-  type: string;
-  inbox: string;
-  sharedInbox: string | null;
-  url: string | null;
-  summary: string | null;
-}
+/** A remote ActivityPub actor as this node keeps it (its `remote_actors` row, less the fetch time). */
+export type RemoteActor = Omit<RemoteActorsTable, "fetched_at">;
 
 /** What the partner rules need from the network; implemented over Fedify in network.ts. */
 export interface FederationNetwork {
@@ -58,7 +49,7 @@ export function domainOf(value: string): string | null {
 function toRemote(row: FollowWithActor): RemoteActor {
   return {
     id: row.actor_id, domain: domainOf(row.actor_id) ?? "", handle: row.handle ?? row.actor_id, name: row.name ?? row.actor_id,
-    type: "Organization", inbox: row.inbox ?? row.actor_id, sharedInbox: row.shared_inbox, url: null, summary: null,
+    type: "Organization", inbox: row.inbox ?? row.actor_id, shared_inbox: row.shared_inbox, url: null, summary: null,
   };
 }
 
@@ -70,10 +61,7 @@ export function createFederationService(deps: {
   const localActor = (slug: string) => `${deps.origin}/issuers/${slug}`;
 
   async function remember(remote: RemoteActor): Promise<void> {
-    await repo.upsertRemoteActor(db, {
-      id: remote.id, domain: remote.domain, handle: remote.handle, name: remote.name, type: remote.type, inbox: remote.inbox,
-      shared_inbox: remote.sharedInbox, url: remote.url, summary: remote.summary, fetched_at: isoNow(clock),
-    });
+    await repo.upsertRemoteActor(db, { ...remote, fetched_at: isoNow(clock) });
   }
 
   async function findFollower(issuer: IssuerRow, actorId: string): Promise<FollowWithActor | undefined> {

@@ -6,13 +6,8 @@ import { isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type FieldErrors, type Result } from "../shared/result.ts";
 import type { FederationNetwork, RemoteActor } from "./federation.service.ts";
 import * as repo from "./federation.repository.ts";
-import type { RemoteActorRow } from "./federation.tables.ts";
 import * as templates from "./remote-templates.repository.ts";
 import { reuseContent } from "./template-payload.ts";
-
-function toRemote(a: RemoteActorRow): RemoteActor {
-  return { id: a.id, domain: a.domain, handle: a.handle, name: a.name, type: a.type, inbox: a.inbox, sharedInbox: a.shared_inbox, url: a.url, summary: a.summary };
-}
 
 /** Reuse with attribution: a local draft copy of a partner's template, and the origin's side of it. */
 export function createReuseService(deps: {
@@ -31,7 +26,7 @@ export function createReuseService(deps: {
       const created = await deps.achievements.define(actor, issuer, reuseContent(JSON.parse(row.ob_json) as Record<string, unknown>, row.actor_id));
       if (!created.ok) return created;
       const origin = await repo.findRemoteActor(db, row.actor_id);
-      if (origin) await deps.network.sendAnnounce(issuer.slug, toRemote(origin), row.ap_id, deps.network.newActivityId(issuer.slug, "reuse"));
+      if (origin) await deps.network.sendAnnounce(issuer.slug, origin, row.ap_id, deps.network.newActivityId(issuer.slug, "reuse"));
       return ok(created.value);
     },
 
@@ -39,10 +34,7 @@ export function createReuseService(deps: {
     async receiveReuse(remote: RemoteActor, achievementId: string, activityId: string): Promise<boolean> {
       const a = await deps.achievements.load(achievementId);
       if (!a || a.row.status === "draft" || (await repo.isBlockedFor(db, a.row.issuer_id, remote.domain))) return false;
-      await repo.upsertRemoteActor(db, {
-        id: remote.id, domain: remote.domain, handle: remote.handle, name: remote.name, type: remote.type, inbox: remote.inbox,
-        shared_inbox: remote.sharedInbox, url: remote.url, summary: remote.summary, fetched_at: isoNow(clock),
-      });
+      await repo.upsertRemoteActor(db, { ...remote, fetched_at: isoNow(clock) });
       await templates.insertReuse(db, { achievement_id: achievementId, actor_id: remote.id, activity_id: activityId, received_at: isoNow(clock) });
       return true;
     },

@@ -24,7 +24,7 @@ export function toRemoteActor(object: APObject | null): RemoteActor | null {
   const handle = `@${text(actor.preferredUsername) ?? actor.id!.pathname.split("/").pop()}@${actor.id!.host}`;
   return {
     id: actor.id!.href, domain: actor.id!.host, handle, name: text(actor.name) ?? text(actor.preferredUsername) ?? actor.id!.href,
-    type: actor.constructor.name, inbox: actor.inboxId!.href, sharedInbox: shared && shared.origin === actor.id!.origin ? shared.href : null,
+    type: actor.constructor.name, inbox: actor.inboxId!.href, shared_inbox: shared && shared.origin === actor.id!.origin ? shared.href : null,
     url: actor.url instanceof URL ? actor.url.href : actor.url instanceof Link ? actor.url.href?.href ?? null : null,
     summary: text(actor.summary),
   };
@@ -32,7 +32,7 @@ export function toRemoteActor(object: APObject | null): RemoteActor | null {
 
 /** A stored remote actor as a delivery recipient (its shared inbox preferred when it has one). */
 export function toRecipient(remote: RemoteActor): Recipient {
-  return { id: new URL(remote.id), inboxId: new URL(remote.inbox), endpoints: remote.sharedInbox ? { sharedInbox: new URL(remote.sharedInbox) } : null };
+  return { id: new URL(remote.id), inboxId: new URL(remote.inbox), endpoints: remote.shared_inbox ? { sharedInbox: new URL(remote.shared_inbox) } : null };
 }
 
 /** The AS2 Document carrying one of our templates (OB JSON in `content`, `url` to the canonical OB JSON). */

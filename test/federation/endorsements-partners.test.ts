@@ -1,7 +1,7 @@
 // Endorsements are trusted only from partners, only when well formed, share no status-list bit with
 // a credential, and never make issuing wait on an endorser that is down.
 import * as crypto from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { up as statusIndexSpace } from "../../migrations/2026-11-29-0064-status-index-space.ts";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import { STATUS_LIST_SIZE } from "../../src/credentials/bitstring.ts";
@@ -12,7 +12,7 @@ import { isUniqueViolation } from "../../src/shared/sql-errors.ts";
 import { loadSchemaSet } from "../../src/verification/json-schemas.ts";
 import type { TestNode } from "../helpers/node.ts";
 import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
-import { createIssuer, followAccepted, publishTemplateTo, startFederatedNode, startPartnerNodes, waitFor } from "./federation-kit.ts";
+import { createIssuer, followAccepted, publishTemplateTo, startFederatedNode, issueOne, partnerNodesAroundFile, waitFor } from "./federation-kit.ts";
 
 // Status-list draws (randomInt(0, STATUS_LIST_SIZE)) may be forced by a test, to make two of them meet.
 const forcedDraws: number[] = [];
@@ -30,20 +30,11 @@ let b: TestNode;
 let univA: IssuerRow;
 let univB: IssuerRow;
 
-beforeAll(async () => {
-  ({ a, b, univA, univB } = await startPartnerNodes());
-});
-afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
-});
+partnerNodesAroundFile((nodes) => ({ a, b, univA, univB } = nodes));
 
 const template = (name: string) => publishTemplateTo(a, univA, b, { name, description: `${name} (description)`, criteria: { narrative: "Projet évalué." } });
 
-async function issue(achievementId: string, recipient: string) {
-  const achievement = (await a.services.achievements.load(achievementId))!;
-  const [row] = await a.services.credentials.issueMany(systemActor, univA, achievement, [{ recipient, recipientType: "emailAddress" }]);
-  return JSON.parse(row!.document) as Record<string, any>;
-}
+const issue = (achievementId: string, recipient: string) => issueOne(a, univA, achievementId, recipient);
 
 async function endorseAs(node: TestNode, issuer: IssuerRow, remoteTemplateId: string, comment: string) {
   const done = await node.services.federation.endorsements.endorse(systemActor, issuer, remoteTemplateId, comment);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { signRequest } from "@fedify/fedify";
 import Ajv2019 from "ajv/dist/2019.js";
 import addFormats from "ajv-formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import { verifyProofs } from "../../src/credentials/proof-verification.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
@@ -12,7 +12,7 @@ import { EMBED_CACHE_MS } from "../../src/federation/endorsements.service.ts";
 import type { VerificationReport } from "../../src/verification/verification.service.ts";
 import type { TestNode } from "../helpers/node.ts";
 import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
-import { createIssuer, publishTemplateTo, startPartnerNodes, waitFor } from "./federation-kit.ts";
+import { createIssuer, publishTemplateTo, issueOne, partnerNodesAroundFile, waitFor } from "./federation-kit.ts";
 
 let a: TestNode;
 let b: TestNode;
@@ -22,23 +22,14 @@ let univB: IssuerRow;
 const clockA = { offset: 0, now: () => new Date(Date.now() + clockA.offset) };
 const embed = (achievementId: string) => a.services.federation.endorsements.setEmbed(systemActor, achievementId, univA.id, true);
 
-async function issue(achievementId: string, recipient: string) {
-  const achievement = (await a.services.achievements.load(achievementId))!;
-  const [row] = await a.services.credentials.issueMany(systemActor, univA, achievement, [{ recipient, recipientType: "emailAddress" }]);
-  return JSON.parse(row!.document) as Record<string, any>;
-}
+const issue = (achievementId: string, recipient: string) => issueOne(a, univA, achievementId, recipient);
 
 const lines = (r: VerificationReport, check: string) => r.checks.filter((c) => c.check === check).map((c) => `${c.status} ${c.message.key}`);
 
 // A's template, published, as B received it.
 const publishedTemplate = (name: string) => publishTemplateTo(a, univA, b, { name, description: `${name} (description)`, criteria: { narrative: "Projet évalué." } });
 
-beforeAll(async () => {
-  ({ a, b, univA, univB } = await startPartnerNodes({ clockA }));
-});
-afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
-});
+partnerNodesAroundFile((nodes) => ({ a, b, univA, univB } = nodes), { clockA });
 
 describe("endorsements: embedded, verified, withdrawn", () => {
   it("B endorses A's template, A's new credentials embed it, both verifiers accept it; B withdraws and it is gone", async (ctx) => {

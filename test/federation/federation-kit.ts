@@ -1,4 +1,5 @@
 // Shared pieces of the two-node federation tests: real nodes on loopback, real HTTP signatures.
+import { afterAll, beforeAll } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { RemoteTemplateRow } from "../../src/federation/federation.tables.ts";
@@ -38,6 +39,28 @@ export async function startPartnerNodes(opts: { clockA?: Clock } = {}): Promise<
     await Promise.all([a.close(), b.close()]); // the caller never gets them to close
     throw e;
   }
+}
+
+/** The two partner nodes of `startPartnerNodes`. */
+export type PartnerNodes = Awaited<ReturnType<typeof startPartnerNodes>>;
+
+/** Starts two partner nodes before a file's tests (handing them to `use`) and closes them after. */
+export function partnerNodesAroundFile(use: (nodes: PartnerNodes) => void, opts: { clockA?: Clock } = {}): void {
+  let nodes: PartnerNodes | undefined;
+  beforeAll(async () => {
+    nodes = await startPartnerNodes(opts);
+    use(nodes);
+  });
+  afterAll(async () => {
+    await Promise.all([nodes?.a.close(), nodes?.b.close()]);
+  });
+}
+
+/** Issues one credential of a template to an e-mail address and returns its signed document. */
+export async function issueOne(node: TestNode, issuer: IssuerRow, achievementId: string, recipient: string): Promise<Record<string, any>> {
+  const achievement = (await node.services.achievements.load(achievementId))!;
+  const [row] = await node.services.credentials.issueMany(systemActor, issuer, achievement, [{ recipient, recipientType: "emailAddress" }]);
+  return JSON.parse(row!.document) as Record<string, any>;
 }
 
 /** Publishes a template of `issuer` on `origin` and waits for the copy `receiver` stores from the Create. */

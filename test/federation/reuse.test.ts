@@ -1,22 +1,17 @@
 // Scope 4: reuse with attribution between two real nodes.
 import { signRequest } from "@fedify/fedify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import type { TestNode } from "../helpers/node.ts";
-import { publishTemplateTo, startPartnerNodes, waitFor } from "./federation-kit.ts";
+import { publishTemplateTo, partnerNodesAroundFile, waitFor } from "./federation-kit.ts";
 
 let a: TestNode;
 let b: TestNode;
 let univA: IssuerRow;
 let univB: IssuerRow;
 
-beforeAll(async () => {
-  ({ a, b, univA, univB } = await startPartnerNodes());
-});
-afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
-});
+partnerNodesAroundFile((nodes) => ({ a, b, univA, univB } = nodes));
 
 describe("reuse with attribution", () => {
   it("copies a partner's template as a draft crediting the origin, which then shows the reuse", async () => {

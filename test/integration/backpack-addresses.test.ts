@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import type { Achievement } from "../../src/achievements/achievements.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
-import type { HttpClient } from "../helpers/http-client.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { pdfPageText } from "../helpers/pdf-inspect.ts";
 import { mailOfKind, startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.ts";
