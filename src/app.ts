@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { payloadTooLarge } from "./http/payload-too-large.ts";
 import type { Kysely } from "kysely";
 import { getLogger } from "@logtape/logtape";
 import { createAchievementsService } from "./achievements/achievements.service.ts";
@@ -47,6 +48,7 @@ import { cookieKit } from "./http/cookies.ts";
 import { csrfProtection } from "./http/csrf.ts";
 import type { AppEnv } from "./http/env.ts";
 import { errorResponse } from "./http/errors.ts";
+import { BadBodyError } from "./http/form.ts";
 import { createGuards } from "./http/guards.ts";
 import { createRenderer } from "./http/render.ts";
 import { requestContext } from "./http/request-context.ts";
@@ -65,7 +67,7 @@ import { federationHttp } from "./federation/federation.http.ts";
 import { findLocalesByEmails, findUserById } from "./accounts/accounts.repository.ts";
 import { createMailService, type MailService } from "./mail/mail.service.ts";
 import { createMailTransport } from "./mail/mail.transport.ts";
-import { addressTakenNoticeMail, emailConfirmationMail } from "./mail/mail.templates.ts";
+import { addressTakenNoticeMail, emailConfirmationMail, memberAddedMail } from "./mail/mail.templates.ts";
 import { membersRoutes } from "./members/members.routes.ts";
 import { createMembersService } from "./members/members.service.ts";
 import { isoNow, systemClock, type Clock } from "./shared/clock.ts";
@@ -137,6 +139,13 @@ function createMailAndMembers(d: { config: Config; db: Kysely<Database>; clock: 
         expiresAt: invitation.expires_at, inviterName: inviter?.display_name ?? null,
       }, { dedupeKey: `invitation:${invitation.id}`, db: tx });
     },
+    onAdded: async ({ user, issuer, role, actor }, tx) => {
+      const by = actor.userId ? await findUserById(tx, actor.userId) : undefined;
+      const locale = await mail.localeFor(user.email, user.locale, tx);
+      const spaceUrl = `${config.origin}/issuers/${encodeURIComponent(issuer.slug)}`;
+      await mail.send({ to: user.email, ...memberAddedMail({ locale, issuerName: issuer.name, role, spaceUrl, actorName: by?.display_name ?? null }, config.origin), headers: { "X-FranceBadge-Kind": "member-added" } }, { db: tx });
+    },
+    verifiedEmailsOf: (userId) => listVerifiedEmails(db, userId),
   });
   return { mail, members };
 }
@@ -190,10 +199,10 @@ export function createServices(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService({ db, clock });
-  const accounts = createAccountsService({ db, clock, passwordHashCost: config.auth.passwordHashCost });
+  const accounts = createAccountsService({ db, clock, passwordHashCost: config.auth.passwordHashCost, audit });
   const auth = createAuthService({
     db, clock, sessionDays: config.auth.sessionDays, maxFailedLogins: config.auth.maxFailedLogins,
-    passwordLogin: config.auth.passwordLogin, findUserByEmail: accounts.findByEmail, passwordLoginAllowed: (user) => sso.passwordLoginAllowed(user),
+    passwordLogin: config.auth.passwordLogin, passwordHashCost: config.auth.passwordHashCost, findUserByEmail: accounts.findByEmail, audit, passwordLoginAllowed: (user) => sso.passwordLoginAllowed(user),
   });
   const urls = nodeUrls(config.origin);
   const keys = createKeysService({ db, clock, audit, secret: config.secret, urls });
@@ -253,7 +262,7 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders(https));
   app.route("/", healthRoutes({ health: createHealthService({ db: deps.db }) }));
   app.route("/", staticRoutes());
-  app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: (c) => c.text("Payload Too Large", 413) }));
+  app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: payloadTooLarge(8 * 1024 * 1024) }));
   const federation = federationHttp({ render, guards, services: services.federation, issuers: services.issuers, members: services.members, tokens: services.tokens, origin: config.origin });
   app.use(...federation.middlewares); // ActivityPub: before sessions and CSRF (signed JSON posts) and the issuer pages
   app.use(requestContext({ auth: services.auth, cookies, defaultLocale: config.locale, trustProxy: config.trustProxy }));
@@ -262,6 +271,7 @@ export function createApp(deps: AppDeps) {
     // The SAML ACS receives the IdP's cross-site POST; InResponseTo protects it instead.
     exempt: (path) => path.startsWith("/api/") || path === ssoPaths.acs,
     onReject: async (c) => errorResponse(c, render, 403, "csrf"),
+    onBadBody: async (c) => errorResponse(c, render, 400, "badBody"),
   }));
 
   const common = { render, cookies, guards };
@@ -294,6 +304,7 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => errorResponse(c, render, 404, "404"));
   app.onError((error, c) => {
+    if (error instanceof BadBodyError && c.get("t")) return errorResponse(c, render, 400, "badBody");
     log.error("Unhandled error on {method} {path}: {error}", { method: c.req.method, path: c.req.path, error });
     if (!c.get("t")) return c.text("Internal Server Error", 500);
     return errorResponse(c, render, 500, "500");

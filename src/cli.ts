@@ -100,6 +100,11 @@ async function runCommand(command: CliCommand, values: CliValues, io: CliIo): Pr
   try {
     return await command.run(ctx, values);
   } catch (error) {
+    // The database cannot be reached: its one line says why, a stack trace would only hide it.
+    if ((error as Error).name === "DatabaseStartError") {
+      io.err(`error: ${(error as Error).message}`);
+      return EXIT_UNEXPECTED;
+    }
     getLogger(["francebadge", "cli"]).error("{command} failed: {error}", { command: command.name, error });
     io.err(`error: ${command.name} failed unexpectedly: ${(error as Error).message ?? error}`);
     return EXIT_UNEXPECTED;

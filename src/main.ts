@@ -1,23 +1,42 @@
 import { loadConfig } from "./config/load-config.ts";
+import type { Config } from "./config/config.schema.ts";
+
+/** Prints one clear line on stderr and exits 1. Written directly: LogTape's stream sink writes
+ * asynchronously, so a record logged just before process.exit() would never appear. */
+function fatal(line: string): never {
+  process.stderr.write(line + "\n");
+  process.exit(1);
+}
+
+function listenProblem(config: Config, error: NodeJS.ErrnoException): string {
+  const where = `${config.host}:${config.port}`;
+  if (error.code === "EADDRINUSE") return `Cannot listen on ${where}: EADDRINUSE, the port is already in use (another node?); choose another port (FRANCEBADGE_PORT)`;
+  if (error.code === "EACCES") return `Cannot listen on ${where}: EACCES, this user may not open that port; choose a port above 1023 (FRANCEBADGE_PORT)`;
+  if (error.code === "EADDRNOTAVAIL") return `Cannot listen on ${where}: EADDRNOTAVAIL, this machine has no such address (FRANCEBADGE_HOST)`;
+  return `Cannot listen on ${where}: ${error.code ?? ""} ${error.message}`.replace(/\s+/g, " ");
+}
 
 /** Entry point: config → database → migrations → first start → HTTP server; stops gracefully. */
 async function main(): Promise<void> {
   const loaded = await loadConfig();
   if (!loaded.ok) {
-    for (const problem of loaded.problems) console.error(`Configuration error: ${problem}`);
+    for (const problem of loaded.problems) process.stderr.write(`Configuration error: ${problem}\n`);
     process.exit(1);
   }
   const config = loaded.config;
   // The rest of the node is loaded only once the config is known good, so a bad setting is reported at once.
-  const [{ serve }, { getLogger }, { createApp }, { migrateToLatest }, { openDatabase }, { configureLogging }, { firstStartLines, runFirstStart }, { VERSION }] = await Promise.all([
-    import("@hono/node-server"), import("@logtape/logtape"), import("./app.ts"), import("./db/migrate.ts"), import("./db/open-database.ts"),
+  const [{ serve }, { getLogger }, { createApp }, { DatabaseStartError, openMigratedDatabase }, { configureLogging }, { firstStartLines, runFirstStart }, { VERSION }] = await Promise.all([
+    import("@hono/node-server"), import("@logtape/logtape"), import("./app.ts"), import("./db/open-database.ts"),
     import("./logging.ts"), import("./setup/first-start.ts"), import("./version.ts"),
   ]);
   const { startPurges } = await import("./shared/periodic.ts");
   await configureLogging(config.log.level, config.log.format, config.log.fedifyLevel);
   const log = getLogger(["francebadge"]);
-  const database = openDatabase(config.database);
-  const applied = await migrateToLatest(database.db);
+  const opened = await openMigratedDatabase(config.database).catch((error: unknown) => {
+    if (error instanceof DatabaseStartError) fatal(error.message);
+    throw error;
+  });
+  const { database, applied } = opened;
   if (applied.length) log.info("Applied migrations: {applied}", { applied });
   const { app, services } = createApp({ config, db: database.db, dialect: database.dialect });
   const report = await runFirstStart(config, services);
@@ -30,10 +49,7 @@ async function main(): Promise<void> {
       version: VERSION, host: info.address, port: info.port, origin: config.origin, db: database.dialect,
     });
   });
-  server.on("error", (error) => {
-    log.fatal("Cannot listen on {host}:{port}: {error}", { host: config.host, port: config.port, error });
-    process.exit(1);
-  });
+  server.on("error", (error: NodeJS.ErrnoException) => fatal(listenProblem(config, error)));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -50,4 +66,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-await main();
+// Anything else that stops the start is a defect: its stack, after one line saying what happened.
+await main().catch((error: unknown) => {
+  process.stderr.write(`Startup error: ${(error as Error)?.message ?? String(error)}\n${(error as Error)?.stack ?? ""}\n`);
+  process.exit(1);
+});

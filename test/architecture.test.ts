@@ -75,7 +75,9 @@ const isKysely = (spec: string) => spec === "kysely" || spec.startsWith("kysely/
 
 /** Rules (a), (b), (c): which imports each role of file may not have. */
 const checkLayers: Check = (files) => files.flatMap((f) => {
-  const role = f.path.match(/\.(service|repository|routes)\.ts$/)?.[1];
+  // *.api.ts and *.http.ts serve HTTP too: they follow the rule of routes.
+  const found = f.path.match(/\.(service|repository|routes|api|http)\.ts$/)?.[1];
+  const role = found === "api" || found === "http" ? "routes" : found;
   if (!role || !f.path.startsWith("src/")) return [];
   return importsOf(f).flatMap((imp) => {
     const at = `${f.path}:${imp.line} imports "${imp.spec}"${imp.typeOnly ? " (type-only)" : ""}`;
@@ -228,6 +230,8 @@ describe("architecture checks catch what they should (synthetic sources)", () =>
       file("src/awards/awards.service.ts", `import { Hono } from "hono";\nimport type { Context } from "hono/types";\nimport { x } from "@fedify/fedify";\nimport * as r from "../issuers/issuers.repository.ts";\nimport * as own from "./awards.repository.ts";\nexport { y } from "../shared/result.ts";`),
       file("src/awards/awards.repository.ts", `import { s } from "./awards.service.ts";\nconst m = await import("../issuers/issuers.routes.ts");\nimport { sql } from "kysely";`),
       file("src/awards/awards.routes.ts", `import type { Kysely } from "kysely";\nimport { find } from "./awards.repository.ts";\nimport { Hono } from "hono";\nimport { svc } from "./awards.service.ts";`),
+      file("src/awards/awards.api.ts", `import type { Row } from "./awards.repository.ts";\nimport { svc } from "./awards.service.ts";`),
+      file("src/awards/awards.http.ts", `import { sql } from "kysely";\nimport { Hono } from "hono";`),
     ]);
     expect(found).toEqual([
       `service-imports-web src/awards/awards.service.ts:1 imports "hono"`,
@@ -238,6 +242,8 @@ describe("architecture checks catch what they should (synthetic sources)", () =>
       `repository-imports-upper-layer src/awards/awards.repository.ts:2 imports "../issuers/issuers.routes.ts"`,
       `routes-import-kysely src/awards/awards.routes.ts:1 imports "kysely" (type-only)`,
       `routes-import-repository src/awards/awards.routes.ts:2 imports "./awards.repository.ts"`,
+      `routes-import-repository src/awards/awards.api.ts:1 imports "./awards.repository.ts" (type-only)`,
+      `routes-import-kysely src/awards/awards.http.ts:1 imports "kysely"`,
     ]);
   });
 

@@ -15,15 +15,16 @@ import type { AccountsService } from "./accounts.service.ts";
 export function accountsRoutes(d: { accounts: AccountsService; auth: AuthService; render: Render; cookies: CookieKit; guards: Guards }) {
   const app = new Hono<AppEnv>();
 
-  // A link, not a form: it sets a preference cookie, so it works everywhere without JS.
-  // The account's language outranks the cookie (request-context), so a signed-in person's
-  // choice is stored on the account too, or the switch would do nothing for them.
-  app.get("/lang/:locale", async (c) => {
+  // A link, not a form: it sets preference cookies only, so it works everywhere without JS and a
+  // GET (no CSRF check) never writes the profile. The account's saved language (the one its
+  // e-mails use) outranks fb_lang, so a signed-in person's switch also goes in fb_view_lang,
+  // tied to the account, for this browser session; the account form saves the language for good.
+  app.get("/lang/:locale", (c) => {
     const locale = c.req.param("locale");
     const user = c.get("user");
     if (isLocale(locale)) {
       d.cookies.set(c, "fb_lang", locale, 365 * 86_400);
-      if (user && user.locale && user.locale !== locale) await d.accounts.updateProfile(user.id, { displayName: user.display_name, locale });
+      if (user) d.cookies.set(c, "fb_view_lang", `${user.id}.${locale}`);
     }
     return c.redirect(safeNext(c.req.query("next")), 303);
   });
@@ -36,6 +37,7 @@ export function accountsRoutes(d: { accounts: AccountsService; auth: AuthService
     if (!form.ok) return d.render(c, "pages/account", { profileErrors: form.error, form: fields }, 422);
     await d.accounts.updateProfile(c.get("user")!.id, form.value);
     d.cookies.set(c, "fb_lang", form.value.locale, 365 * 86_400);
+    d.cookies.clear(c, "fb_view_lang"); // the saved language applies again
     setFlash(c, d.cookies, { key: "account.saved" });
     return c.redirect("/account", 303);
   });
@@ -44,7 +46,7 @@ export function accountsRoutes(d: { accounts: AccountsService; auth: AuthService
     const form = parseInput(changePasswordForm, await formFields(c));
     if (!form.ok) return d.render(c, "pages/account", { passwordErrors: form.error }, 422);
     const user = c.get("user")!;
-    const done = await d.accounts.changePassword(user.id, form.value.current, form.value.password);
+    const done = await d.accounts.changePassword(user.id, form.value.current, form.value.password, c.get("ip"));
     if (!done.ok) return d.render(c, "pages/account", { passwordErrors: { current: "account.wrongPassword" } }, 422);
     await d.auth.endOtherSessions(user.id, c.get("sessionToken") ?? undefined);
     setFlash(c, d.cookies, { key: "account.passwordChanged" });

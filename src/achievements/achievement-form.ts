@@ -34,9 +34,16 @@ function alignmentRows(f: Fields): Record<string, string | undefined>[] {
   return rows;
 }
 
+/** The language of the form's second edition for a main language: French when the main one is English, else English. */
+export function editionLanguageOf(mainLanguage: string): "fr" | "en" {
+  return mainLanguage === "en" ? "fr" : "en";
+}
+
 /** Turns the template form into content input; `base` keeps what the form does not show (ladder links). */
 export function formToContent(f: Fields, base: Partial<AchievementContent> = {}): Record<string, unknown> {
   const enName = one(f.enName), enDescription = one(f.enDescription), enCriteria = one(f.enCriteriaNarrative);
+  const inLanguage = one(f.inLanguage) || "fr";
+  const imageId = one(f.removeImage) ? undefined : one(f.imageId) || base.imageId || undefined;
   return {
     ...base,
     name: one(f.name),
@@ -50,9 +57,10 @@ export function formToContent(f: Fields, base: Partial<AchievementContent> = {})
     humanCode: one(f.humanCode),
     specialization: one(f.specialization),
     validForDays: numberOrText(one(f.validForDays)),
-    inLanguage: one(f.inLanguage) || "fr",
-    edition: enName || enDescription || enCriteria ? { inLanguage: "en", name: enName, description: enDescription, criteriaNarrative: enCriteria } : undefined,
-    imageId: one(f.imageId) || base.imageId || undefined,
+    inLanguage,
+    // The second edition is in the other language: English beside French, French beside English.
+    edition: enName || enDescription || enCriteria ? { inLanguage: editionLanguageOf(inLanguage), name: enName, description: enDescription, criteriaNarrative: enCriteria } : undefined,
+    imageId,
   };
 }
 
@@ -70,7 +78,7 @@ export function contentToForm(c: AchievementContent): Record<string, unknown> {
 
 const FIELD_NAMES: Record<string, string> = {
   "criteria.narrative": "criteriaNarrative", "criteria.id": "criteriaUrl", "edition.name": "enName",
-  "edition.description": "enDescription", "edition.criteriaNarrative": "enCriteriaNarrative",
+  "edition.description": "enDescription", "edition.criteriaNarrative": "enCriteriaNarrative", "edition.inLanguage": "inLanguage",
 };
 
 /** Maps content error paths (criteria.narrative, tags.3) to the form's field names. */

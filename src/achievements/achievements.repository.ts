@@ -88,7 +88,8 @@ function filtered(db: Db, f: AchievementFilters) {
   if (f.competencyId) q = q.where("competency_id", "=", f.competencyId);
   if (f.levelCode) q = q.where("level_code", "=", f.levelCode);
   if (f.achievementType) q = q.where("achievement_type", "=", f.achievementType);
-  if (f.language) q = q.where("language", "=", f.language);
+  // A language matches the main one or the edition's (a French template with an English edition is found in English).
+  if (f.language) q = q.where((eb) => eb.or([eb("language", "=", f.language!), eb("edition_language", "=", f.language!)]));
   return q;
 }
 
@@ -117,15 +118,17 @@ export function listCurrentVersions(db: Db, ids: string[]): Promise<AchievementV
     .selectAll("achievement_versions").where("achievements.id", "in", ids).execute();
 }
 
-/** Distinct achievement types and languages in use among some templates (catalogue filter choices). */
+/** Distinct achievement types and languages (main or edition) in use among some templates (catalogue filter choices). */
 export async function listFacetsInUse(db: Db, statuses: string[], issuerIds?: string[]): Promise<{ types: string[]; languages: string[] }> {
   const base = () => db.selectFrom("achievements").where("status", "in", statuses)
     .$if(!!issuerIds, (qb) => qb.where("issuer_id", "in", issuerIds!.length ? issuerIds! : ["-"]));
-  const [types, languages] = await Promise.all([
+  const [types, languages, editions] = await Promise.all([
     base().select("achievement_type").distinct().orderBy("achievement_type").limit(100).execute(),
     base().select("language").distinct().orderBy("language").limit(100).execute(),
+    base().select("edition_language").distinct().where("edition_language", "is not", null).limit(100).execute(),
   ]);
-  return { types: types.map((r) => r.achievement_type), languages: languages.map((r) => r.language) };
+  const all = new Set([...languages.map((r) => r.language), ...editions.map((r) => r.edition_language!)]);
+  return { types: types.map((r) => r.achievement_type), languages: [...all].sort() };
 }
 
 /** Distinct tags in use among some templates (for the catalogue's filter list). */

@@ -66,10 +66,12 @@ export function achievementsRoutes(d: AchievementsRoutesDeps) {
     return d.render(c, "pages/achievements/form", { issuer: c.get("issuer"), typeOptions, targetTypeOptions, alignmentRows: rows, ...data }, status);
   }
 
-  // A file chosen in the form is stored first; its errors appear next to the image field.
+  // A file chosen in the form is stored only once the rest of the form is valid: a rejected form stores nothing.
   async function withUpload(c: Context<AppEnv>, body: Body, input: Record<string, unknown>): Promise<FieldErrors | null> {
     const file = body.image;
     if (!(file instanceof File) || file.size === 0 || !d.images) return null;
+    const valid = await d.achievements.validate(c.get("issuer").id, input);
+    if (!valid.ok) return contentErrorsToForm(valid.error);
     const stored = await d.images.upload(c.get("actor"), c.get("issuer"), { bytes: new Uint8Array(await file.arrayBuffer()), mediaType: file.type, filename: file.name });
     if (!stored.ok) return stored.error;
     input.imageId = stored.value.id;
@@ -115,6 +117,10 @@ export function achievementsRoutes(d: AchievementsRoutesDeps) {
     const uploadErrors = await withUpload(c, body, input);
     if (uploadErrors) return form(c, { achievement: a, form: { ...fields, alignment: input.alignment }, errors: uploadErrors }, 422);
     const edited = await d.achievements.edit(c.get("actor"), a.row.id, input);
+    if (!edited.ok && edited.error === "unchanged") {
+      setFlash(c, d.cookies, { key: "achievements.unchanged", params: { version: String(a.version) } });
+      return c.redirect(`/achievements/${a.row.id}`, 303);
+    }
     if (!edited.ok) {
       const errors = typeof edited.error === "string" ? { _form: `errors.${edited.error}` } : contentErrorsToForm(edited.error);
       return form(c, { achievement: a, form: { ...fields, alignment: input.alignment, imageId: input.imageId }, errors }, 422);

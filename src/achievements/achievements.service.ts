@@ -7,7 +7,7 @@ import { newId } from "../shared/tokens.ts";
 import { parseInput } from "../shared/validation.ts";
 import * as repo from "./achievements.repository.ts";
 import type { AchievementFilters } from "./achievements.repository.ts";
-import { achievementContent, type AchievementContent } from "./achievements.schema.ts";
+import { achievementContent, type AchievementContent, type Creator } from "./achievements.schema.ts";
 
 /** A template with the content of one of its versions. */
 export interface Achievement {
@@ -16,7 +16,29 @@ export interface Achievement {
   version: number;
 }
 
-export type AchievementError = "not-found" | "archived" | "not-draft";
+/** `unchanged`: saving a published template exactly as it is (no new version is made). */
+export type AchievementError = "not-found" | "archived" | "not-draft" | "unchanged";
+
+// OB `creator` is attribution: only reuse sets it (define's `creator` option), an edit keeps it;
+// a `creator` inside form or API input is never taken.
+function withCreator(input: unknown, creator: Creator | undefined): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const { creator: _ignored, ...rest } = input as Record<string, unknown>;
+  return creator ? { ...rest, creator } : rest;
+}
+
+// Same content whatever the key order (stored JSON vs a fresh parse).
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** A template content that passed `validate`, with its level's rank. */
+export interface Validated { content: AchievementContent; levelRank: number | null }
 
 /** Checks that referenced images/frameworks belong to the issuer; returns the level's rank. */
 export type ReferenceCheck = (issuerId: string, content: AchievementContent) => Promise<Result<{ levelRank: number | null }, FieldErrors>>;
@@ -54,18 +76,25 @@ function searchText(c: AchievementContent): string {
   return normalizeForSearch([c.name, c.description, c.tags.join(" "), c.humanCode ?? "", c.edition?.name ?? "", c.edition?.description ?? "", c.criteria.narrative ?? ""].join(" "));
 }
 
+async function prerequisitesIn(audit: AuditService, tx: Db, actor: Actor, row: AchievementRow, requires: string[]): Promise<void> {
+  await repo.replacePrerequisites(tx, row.id, requires.filter((r) => r !== row.id));
+  await audit.record(actor, { action: "achievement.prerequisites", objectType: "achievement", objectId: row.id, issuerId: row.issuer_id, details: { requires } }, tx);
+}
+
+// The searchable columns of a template's row, from its current content.
+function columns(c: AchievementContent, levelRank: number | null, now: string) {
+  return {
+    name: c.name, search_text: searchText(c), achievement_type: c.achievementType, language: c.inLanguage,
+    edition_language: c.edition?.inLanguage ?? null,
+    framework_id: c.frameworkId ?? null, competency_id: c.competencyId ?? null, level_code: c.levelCode ?? null,
+    level_rank: levelRank, image_id: c.imageId ?? null, updated_at: now,
+  };
+}
+
 /** Badge templates (OB 3.0 Achievements): drafts, immutable published versions, archive, catalogue. */
 export function createAchievementsService(deps: AchievementsDeps) {
   const { db, clock, audit } = deps;
   const check: ReferenceCheck = deps.checkReferences ?? (async () => ok({ levelRank: null }));
-
-  function columns(c: AchievementContent, levelRank: number | null, now: string) {
-    return {
-      name: c.name, search_text: searchText(c), achievement_type: c.achievementType, language: c.inLanguage,
-      framework_id: c.frameworkId ?? null, competency_id: c.competencyId ?? null, level_code: c.levelCode ?? null,
-      level_rank: levelRank, image_id: c.imageId ?? null, updated_at: now,
-    };
-  }
 
   async function validate(issuerId: string, input: unknown): Promise<Result<{ content: AchievementContent; levelRank: number | null }, FieldErrors>> {
     const parsed = parseInput(achievementContent, input);
@@ -92,42 +121,53 @@ export function createAchievementsService(deps: AchievementsDeps) {
     await deps.publisher?.()?.changed(tx, change);
   }
 
+  async function insertIn(tx: Db, actor: Actor, issuer: IssuerRow, valid: Validated, opts: { publish?: boolean; requires?: string[] }): Promise<AchievementRow> {
+    const { content, levelRank } = valid;
+    const now = isoNow(clock);
+    const row: AchievementRow = {
+      id: newId(), issuer_id: issuer.id, status: "draft", version: 1, created_by: actor.userId, created_at: now,
+      published_at: null, archived_at: null, ...columns(content, levelRank, now),
+    };
+    await repo.insertAchievement(tx, row);
+    await repo.insertAchievementVersion(tx, { achievement_id: row.id, version: 1, content: JSON.stringify(content), created_by: actor.userId, created_at: now, published_at: null });
+    await repo.replaceTags(tx, row.id, content.tags);
+    if (opts.requires?.length) await repo.replacePrerequisites(tx, row.id, opts.requires);
+    await audit.record(actor, { action: "achievement.create", objectType: "achievement", objectId: row.id, issuerId: issuer.id, details: { name: content.name } }, tx);
+    if (opts.publish) await publishIn(tx, actor, row, now);
+    return row;
+  }
+
   return {
     load,
-    validate,
+    // Callers outside reuse (the ladder) never set the attribution either.
+    validate: (issuerId: string, input: unknown) => validate(issuerId, withCreator(input, undefined)),
     versions: (id: string) => repo.listAchievementVersions(db, id),
     prerequisites: (id: string) => repo.listPrerequisites(db, id),
     dependents: (id: string) => repo.listDependents(db, id),
 
-    /** Creates a template (a draft, or published at once). */
-    async define(actor: Actor, issuer: IssuerRow, input: unknown, opts: { publish?: boolean; requires?: string[] } = {}): Promise<Result<Achievement, FieldErrors>> {
-      const valid = await validate(issuer.id, input);
+    /** Creates a template (a draft, or published at once); `creator` is the original's creator of a reused template. */
+    async define(actor: Actor, issuer: IssuerRow, input: unknown, opts: { publish?: boolean; requires?: string[]; creator?: Creator } = {}): Promise<Result<Achievement, FieldErrors>> {
+      const valid = await validate(issuer.id, withCreator(input, opts.creator));
       if (!valid.ok) return valid;
-      const { content, levelRank } = valid.value;
-      const now = isoNow(clock);
-      const row: AchievementRow = {
-        id: newId(), issuer_id: issuer.id, status: "draft", version: 1, created_by: actor.userId, created_at: now,
-        published_at: null, archived_at: null, ...columns(content, levelRank, now),
-      };
-      await db.transaction().execute(async (tx) => {
-        await repo.insertAchievement(tx, row);
-        await repo.insertAchievementVersion(tx, { achievement_id: row.id, version: 1, content: JSON.stringify(content), created_by: actor.userId, created_at: now, published_at: null });
-        await repo.replaceTags(tx, row.id, content.tags);
-        if (opts.requires?.length) await repo.replacePrerequisites(tx, row.id, opts.requires);
-        await audit.record(actor, { action: "achievement.create", objectType: "achievement", objectId: row.id, issuerId: issuer.id, details: { name: content.name } }, tx);
-        if (opts.publish) await publishIn(tx, actor, row, now);
-      });
+      const row = await db.transaction().execute((tx) => insertIn(tx, actor, issuer, valid.value, opts));
       return ok((await load(row.id))!);
     },
+
+    /** Stores a template already checked by `validate` inside the caller's transaction, which it alone uses (the ladder stores all its levels in one). */
+    defineIn: async (tx: Db, actor: Actor, issuer: IssuerRow, valid: Validated, opts: { requires?: string[] } = {}): Promise<Achievement> =>
+      ({ row: await insertIn(tx, actor, issuer, valid, opts), content: valid.content, version: 1 }),
 
     /** Edits a template: a draft changes in place (and is published with `publish`); a published one gets a new version. */
     async edit(actor: Actor, id: string, input: unknown, opts: { publish?: boolean } = {}): Promise<Result<Achievement, FieldErrors | AchievementError>> {
       const current = await repo.findAchievement(db, id);
       if (!current) return err("not-found");
       if (current.status === "archived") return err("archived");
-      const valid = await validate(current.issuer_id, input);
+      const before = await repo.findAchievementVersion(db, id, current.version);
+      const stored = before ? (JSON.parse(before.content) as AchievementContent) : undefined;
+      const valid = await validate(current.issuer_id, withCreator(input, stored?.creator));
       if (!valid.ok) return valid;
       const { content, levelRank } = valid.value;
+      if (current.status === "published" && stored && canonical(stored) === canonical(content)) return err("unchanged");
       const now = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const draft = current.status === "draft";
@@ -170,11 +210,11 @@ export function createAchievementsService(deps: AchievementsDeps) {
     async setPrerequisites(actor: Actor, id: string, requires: string[]): Promise<void> {
       const row = await repo.findAchievement(db, id);
       if (!row) return;
-      await db.transaction().execute(async (tx) => {
-        await repo.replacePrerequisites(tx, id, requires.filter((r) => r !== id));
-        await audit.record(actor, { action: "achievement.prerequisites", objectType: "achievement", objectId: id, issuerId: row.issuer_id, details: { requires } }, tx);
-      });
+      await db.transaction().execute((tx) => prerequisitesIn(audit, tx, actor, row, requires));
     },
+
+    /** Sets a template's prerequisites inside the caller's transaction (`row` read beforehand). */
+    setPrerequisitesIn: (tx: Db, actor: Actor, row: AchievementRow, requires: string[]): Promise<void> => prerequisitesIn(audit, tx, actor, row, requires),
 
     /** Searches templates; `issuerIds` limits to some issuers, `statuses` defaults to published. */
     async search(query: CatalogueQuery, scope: { issuerIds?: string[]; statuses?: string[] } = {}) {

@@ -8,7 +8,20 @@ export function profileFacts(issuer: IssuerRow): ProfileFacts {
   return { slug: issuer.slug, name: issuer.name, description: issuer.description, website: issuer.website, email: issuer.email, imageUrl: issuer.logo_url };
 }
 
-/** One template as the REST API shows it: our bookkeeping beside the OB 3.0 Achievement document. */
+/**
+ * What the OB 3.0 document cannot say, in the names POST/PUT accept (FranceBadge extensions):
+ * sending `achievement` back with PUT keeps them.
+ */
+function extensions(a: Achievement): Record<string, unknown> {
+  const c = a.content;
+  const out: Record<string, unknown> = {};
+  if (c.validForDays !== undefined) out.validForDays = c.validForDays;
+  if (c.edition) out.edition = { inLanguage: c.edition.inLanguage, name: c.edition.name, description: c.edition.description, ...(c.edition.criteriaNarrative ? { criteriaNarrative: c.edition.criteriaNarrative } : {}) };
+  for (const key of ["frameworkId", "competencyId", "levelCode"] as const) if (c[key]) out[key] = c[key];
+  return out;
+}
+
+/** One template as the REST API shows it: our bookkeeping beside the OB 3.0 Achievement document and its extensions. */
 export function achievementResource(urls: NodeUrls, a: Achievement, issuer: IssuerRow) {
   return {
     id: a.row.id,
@@ -16,6 +29,6 @@ export function achievementResource(urls: NodeUrls, a: Achievement, issuer: Issu
     status: a.row.status,
     version: a.version,
     issuer: { id: urls.issuer(issuer.slug), slug: issuer.slug, name: issuer.name },
-    achievement: achievementDocument(urls, { id: a.row.id, version: a.version, content: a.content, issuer: profileFacts(issuer) }),
+    achievement: { ...achievementDocument(urls, { id: a.row.id, version: a.version, content: a.content, issuer: profileFacts(issuer) }), ...extensions(a) },
   };
 }

@@ -20,6 +20,8 @@ export type ApiFailure =
 export interface OwnedAchievement {
   achievement: Achievement;
   issuer: IssuerRow;
+  /** PUT of a published template with nothing changed: no new version was made. */
+  unchanged?: boolean;
 }
 
 const STATUSES: Record<string, string[]> = { draft: ["draft"], published: ["published"], archived: ["archived"], all: ["draft", "published", "archived"] };
@@ -72,10 +74,11 @@ export function createAchievementsApiService(deps: { achievements: AchievementsS
       if (principal.issuerId !== current.row.issuer_id) return err({ kind: current.row.status === "draft" ? "not-found" : "forbidden" });
       const issuer = await issuers.findById(current.row.issuer_id);
       if (!issuer) return err({ kind: "not-found" });
-      const mapped = obBodyToContent(body, { issuerUrl: urls.issuer(issuer.slug), achievementUrl: urls.achievement(id) });
+      const mapped = obBodyToContent(body, { issuerUrl: urls.issuer(issuer.slug), achievementUrl: urls.achievement(id), creatorId: current.content.creator?.id });
       if (!mapped.ok) return err({ kind: "invalid", errors: mapped.error });
       const edited = await achievements.edit(actor, id, mapped.value.input, { publish: mapped.value.publish });
       if (edited.ok) return ok({ achievement: edited.value, issuer });
+      if (edited.error === "unchanged") return ok({ achievement: current, issuer, unchanged: true });
       if (edited.error === "not-found" || edited.error === "archived") return err({ kind: edited.error });
       if (typeof edited.error === "string") return err({ kind: "invalid", errors: { _status: `errors.${edited.error}` } });
       return err({ kind: "invalid", errors: errorsToOb(edited.error, mapped.value.renames) });

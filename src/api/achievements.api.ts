@@ -70,7 +70,8 @@ export function achievementsApiRoutes(d: AchievementsApiDeps) {
     if (read instanceof Response) return read;
     const edited = await d.api.update(principalOf(c)!, c.get("actor"), c.req.param("id"), read.body);
     if (!edited.ok) return failure(c, edited.error);
-    return c.json(achievementResource(d.urls, edited.value.achievement, edited.value.issuer));
+    const resource = achievementResource(d.urls, edited.value.achievement, edited.value.issuer);
+    return c.json(edited.value.unchanged ? { ...resource, unchanged: true, message: "Nothing changed: no new version was made." } : resource);
   });
   return app;
 }

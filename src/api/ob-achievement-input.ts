@@ -29,8 +29,12 @@ function imageIdOf(image: unknown): unknown {
   return /\/images\/([A-Za-z0-9_-]{1,64})\.(?:png|svg)$/.exec(url)?.[1] ?? url;
 }
 
-/** Maps an OB 3.0-named JSON body to content input; `self` drops what we add ourselves on output. */
-export function obBodyToContent(body: unknown, self: { issuerUrl: string; achievementUrl?: string }): Result<ObAchievementInput, FieldErrors> {
+/**
+ * Maps an OB 3.0-named JSON body to content input; `self` drops what we add ourselves on output.
+ * `creator` may only name the issuer itself or, on PUT, the template's current creator (a reused
+ * template's original, kept by the service): anything else is refused, never stored.
+ */
+export function obBodyToContent(body: unknown, self: { issuerUrl: string; achievementUrl?: string; creatorId?: string }): Result<ObAchievementInput, FieldErrors> {
   if (!isObject(body)) return err({ _body: "api.notAnObject" });
   if (body.published !== undefined && typeof body.published !== "boolean") return err({ published: "api.published" });
   const input: Record<string, unknown> = {};
@@ -50,7 +54,10 @@ export function obBodyToContent(body: unknown, self: { issuerUrl: string; achiev
   }
   // Our output names the issuer as creator and lists the other-language edition under `related`:
   // sending a GET answer back must not store those as if the client had chosen them.
-  if (isObject(body.creator) && body.creator.id !== self.issuerUrl) input.creator = body.creator;
+  if (body.creator !== undefined && body.creator !== null) {
+    const creatorId = isObject(body.creator) ? body.creator.id : body.creator;
+    if (creatorId !== self.issuerUrl && (!self.creatorId || creatorId !== self.creatorId)) return err({ creator: "errors.creatorNotIssuer" });
+  }
   const related = asArray(body.related);
   if (Array.isArray(related)) {
     const own = related.filter((r) => !(isObject(r) && typeof r.id === "string" && self.achievementUrl && r.id.startsWith(self.achievementUrl)));

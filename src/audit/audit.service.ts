@@ -6,12 +6,14 @@ import * as repo from "./audit.repository.ts";
 /** Who did something, and from where. Routes build it from the session and request. */
 export interface Actor {
   userId: string | null;
-  label: string; // e-mail, "cli", "api-token:<prefix>", "system"
+  label: string; // e-mail, "cli", "api-token:<prefix>", "system", "demo"
   ip: string | null;
 }
 
 export const systemActor: Actor = { userId: null, label: "system", ip: null };
 export const cliActor: Actor = { userId: null, label: "cli", ip: null };
+/** Server-side seeding of the demo data (not an operator at the command line). */
+export const demoActor: Actor = { userId: null, label: "demo", ip: null };
 
 export interface AuditEntry {
   action: string;

@@ -60,7 +60,7 @@ export function authRoutes(d: AuthRoutesDeps) {
       if (!found) return d.render(c, "pages/setup", {}, 410);
       const form = parseInput(setPasswordForm, await formFields(c));
       if (!form.ok) return d.render(c, "pages/setup", { email: found.email, errors: form.error }, 422);
-      const done = await d.accounts.setPasswordWithToken(c.req.param("token"), purpose, form.value.password);
+      const done = await d.accounts.setPasswordWithToken(c.req.param("token"), purpose, form.value.password, c.get("ip"));
       if (!done.ok) return d.render(c, "pages/setup", {}, 410);
       await d.auth.endOtherSessions(done.value.id);
       startSession(c, await d.auth.startSession(done.value.id, c.get("ip"), c.req.header("User-Agent") ?? null));

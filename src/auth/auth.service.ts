@@ -1,8 +1,9 @@
+import type { AuditService } from "../audit/audit.service.ts";
 import type { Db, UserRow } from "../db/database.ts";
 import { isoIn, isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { hashToken, newId, randomToken } from "../shared/tokens.ts";
-import { DUMMY_HASH, verifyPassword } from "./password.ts";
+import { dummyHash, verifyPassword } from "./password.ts";
 import * as repo from "./auth.repository.ts";
 
 const THROTTLE_WINDOW_MS = 15 * 60_000;
@@ -15,7 +16,11 @@ export interface AuthDeps {
   sessionDays: number;
   maxFailedLogins: number;
   passwordLogin: boolean;
+  /** log2 of scrypt's N for new hashes: an unknown account is checked at the same cost. */
+  passwordHashCost: number;
   findUserByEmail(email: string): Promise<UserRow | undefined>;
+  /** Sign-ins, successful or refused, go to the audit trail. */
+  audit: AuditService;
   /** Whether this account may use its password (sso.staffPasswordLogin); asked only after the password matched. */
   passwordLoginAllowed?(user: UserRow): Promise<boolean>;
 }
@@ -48,11 +53,16 @@ export function createAuthService(deps: AuthDeps) {
       const email = input.email.trim().toLowerCase();
       if (await isThrottled(email, input.ip)) return err("throttled");
       const user = await deps.findUserByEmail(email);
-      const valid = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
+      const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash(deps.passwordHashCost)));
       await repo.insertLoginAttempt(db, { id: newId(), email, ip: input.ip, succeeded: valid && user ? 1 : 0, at: isoNow(clock) });
-      if (!user || !valid) return err("invalid");
-      if (user.disabled_at) return err("disabled");
-      if (deps.passwordLoginAllowed && !(await deps.passwordLoginAllowed(user))) return err("sso-required");
+      const refused = !user || !valid ? "invalid" : user.disabled_at ? "disabled"
+        : deps.passwordLoginAllowed && !(await deps.passwordLoginAllowed(user)) ? "sso-required" : null;
+      const actor = { userId: user?.id ?? null, label: email, ip: input.ip };
+      if (refused || !user) {
+        await deps.audit.record(actor, { action: "auth.login.failed", objectType: "user", objectId: user?.id ?? null, details: { reason: refused, method: "password" } });
+        return err(refused ?? "invalid");
+      }
+      await deps.audit.record(actor, { action: "auth.login", objectType: "user", objectId: user.id, details: { method: "password" } });
       return ok({ token: await startSession(user.id, input.ip, input.userAgent), user });
     },
 
@@ -68,7 +78,7 @@ export function createAuthService(deps: AuthDeps) {
 
     logout: (token: string) => repo.deleteSession(db, hashToken(token)),
     /** Ends every other session of a user (after a password change). */
-    endOtherSessions: (userId: string, keepToken?: string) => repo.deleteUserSessions(db, userId, keepToken ? hashToken(keepToken) : undefined),
+    endOtherSessions: (userId: string, keepToken?: string, tx: Db = db) => repo.deleteUserSessions(tx, userId, keepToken ? hashToken(keepToken) : undefined),
     purge: () => repo.purgeExpired(db, isoIn(clock, -7 * 86_400_000), isoNow(clock)),
   };
 }

@@ -24,5 +24,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-// A fixed hash to verify against when the account does not exist, so timing does not reveal it.
-export const DUMMY_HASH = "scrypt$10$8$1$AAAAAAAAAAAAAAAAAAAAAA$" + "A".repeat(86);
+// Hashes to verify against when the account does not exist, so timing does not reveal it: one
+// per cost, derived once (lazily) with the same parameters as a real hash of that cost.
+const dummies = new Map<number, Promise<string>>();
+
+/** A throwaway hash with the configured cost, computed on first use and then kept. */
+export function dummyHash(logN: number): Promise<string> {
+  let hash = dummies.get(logN);
+  if (!hash) {
+    hash = hashPassword(randomBytes(24).toString("base64url"), logN);
+    dummies.set(logN, hash);
+  }
+  return hash;
+}

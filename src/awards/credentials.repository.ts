@@ -47,12 +47,21 @@ export async function listHolders(db: Db, achievementId: string, recipients: Typ
   return out;
 }
 
-/** Counts holders (not revoked) per template. */
+/**
+ * How many learners hold each template: distinct recipients (identity type and value) with an
+ * active credential (revoked and suspended ones do not count; a learner awarded twice counts once).
+ * A credential whose recipient erased their data counts as one learner (nothing left to match it).
+ */
 export async function countHolders(db: Db, achievementIds: string[]): Promise<Map<string, number>> {
-  if (achievementIds.length === 0) return new Map();
-  const rows = await db.selectFrom("credentials").select(["achievement_id", (eb) => eb.fn.countAll().as("n")])
-    .where("achievement_id", "in", achievementIds).where("status", "!=", "revoked").groupBy("achievement_id").execute();
-  return new Map(rows.map((r) => [r.achievement_id, Number(r.n)]));
+  const out = new Map<string, number>();
+  for (let i = 0; i < achievementIds.length; i += 500) {
+    const holders = db.selectFrom("credentials")
+      .select(["achievement_id", "recipient_type", (eb) => eb.fn.coalesce("recipient", sql<string>`'#' || id`).as("who")]).distinct()
+      .where("achievement_id", "in", achievementIds.slice(i, i + 500)).where("status", "=", "active");
+    const rows = await db.selectFrom(holders.as("h")).select(["h.achievement_id", (eb) => eb.fn.countAll().as("n")]).groupBy("h.achievement_id").execute();
+    for (const r of rows) out.set(r.achievement_id, Number(r.n));
+  }
+  return out;
 }
 
 /** Status-list bits: revoked credentials, or currently suspended ones. */

@@ -62,6 +62,8 @@ export interface CataloguePage {
   perPage: number;
   pages: number;
   choices: { tags: string[]; types: string[]; languages: string[]; frameworks: FrameworkChoice[] };
+  /** The competency asked for belongs to another framework than the one chosen: it was not applied. */
+  competencyDropped: boolean;
 }
 
 export interface CatalogueDeps {
@@ -78,6 +80,13 @@ function subtree(tree: { issuer: IssuerRow; depth: number }[], rootId: string): 
   const ids = [rootId];
   for (let i = start + 1; i < tree.length && tree[i]!.depth > tree[start]!.depth; i++) ids.push(tree[i]!.issuer.id);
   return ids;
+}
+
+// Changing the framework leaves the previous framework's competency in the form: a competency that
+// is not one of the chosen framework's is not applied (when that framework's competencies are known).
+function withoutStrayCompetency(query: CatalogueQuery, frameworks: FrameworkChoice[]): CatalogueQuery {
+  const chosen = query.frameworkId && query.competencyId ? frameworks.find((f) => f.id === query.frameworkId) : undefined;
+  return chosen && !chosen.competencies.some((c) => c.id === query.competencyId) ? { ...query, competencyId: undefined } : query;
 }
 
 /** The public catalogue: published templates of the whole node or of one issuer and its sub-issuers. */
@@ -138,21 +147,28 @@ export function createCatalogueService(deps: CatalogueDeps) {
       const source: CatalogueSource = issuer ? "local" : scope.source ?? "all";
       const issuerIds = issuer ? subtree(tree, issuer.id) : undefined;
       const withChoices = opts.withChoices !== false;
+      // Frameworks fill the filter choices (the competency select follows the chosen framework, also
+      // while typing) and name the levels on results: read only when needed.
+      const listFrameworks = () => deps.frameworks!(issuerIds ?? tree.map((n) => n.issuer.id));
+      const canList = !!deps.frameworks && source !== "partners";
+      const early = canList && (withChoices || query.frameworkId) ? await listFrameworks() : null;
+      const applied = early ? withoutStrayCompetency(query, early) : query;
       const [found, facets] = await Promise.all([
         // Partners only: an empty issuer list finds none of ours but still normalises page and perPage.
-        achievements.search(query, { issuerIds: source === "partners" ? [] : issuerIds }),
+        achievements.search(applied, { issuerIds: source === "partners" ? [] : issuerIds }),
         choices(source, issuerIds, withChoices),
       ]);
-      const partners = await partnerPage(query, source, found.total, found.rows.length);
-      // Frameworks fill the filter choices and name the levels on results: read only when needed.
-      const needFrameworks = deps.frameworks && source !== "partners" && (withChoices || found.rows.some((r) => r.level_code));
+      const partners = await partnerPage(applied, source, found.total, found.rows.length);
       const [tags, frameworks] = await Promise.all([
         achievements.tagsOf(found.rows.map((r) => r.id)),
-        needFrameworks ? deps.frameworks!(issuerIds ?? tree.map((n) => n.issuer.id)) : [],
+        early ?? (canList && found.rows.some((r) => r.level_code) ? listFrameworks() : []),
       ]);
       const items = [...toItems(found.rows, tags, new Map(tree.map((n) => [n.issuer.id, n.issuer])), frameworks), ...partners.items];
       const total = found.total + partners.total;
-      return ok({ issuer, source, items, total, page: found.page, perPage: found.perPage, pages: Math.max(1, Math.ceil(total / found.perPage)), choices: { ...facets, frameworks } });
+      return ok({
+        issuer, source, items, total, page: found.page, perPage: found.perPage, pages: Math.max(1, Math.ceil(total / found.perPage)),
+        choices: { ...facets, frameworks }, competencyDropped: applied.competencyId !== query.competencyId,
+      });
     },
   };
 }

@@ -13,9 +13,11 @@ function frameworkOptions(frameworks: FrameworkChoice[], params: CatalogueParams
   const chosen = frameworks.filter((f) => !params.framework || f.id === params.framework);
   const levels = new Map<string, string>();
   for (const f of chosen) for (const l of f.levels) if (!levels.has(l.code)) levels.set(l.code, l.name);
+  // Competencies are offered once a framework is chosen (only that framework's).
+  const picked = params.framework ? chosen.flatMap((f) => f.competencies.map((c) => ({ value: c.id, label: c.code ? `${c.code} — ${c.name}` : c.name }))) : [];
   return {
     frameworks: withCurrent(frameworks.map((f) => ({ value: f.id, label: f.name })), params.framework),
-    competencies: withCurrent(chosen.flatMap((f) => f.competencies.map((c) => ({ value: c.id, label: c.code ? `${c.code} — ${c.name}` : c.name }))), params.competency),
+    competencies: picked.length ? withCurrent(picked, params.competency) : [],
     levels: withCurrent([...levels].map(([value, label]) => ({ value, label })), params.level),
   };
 }

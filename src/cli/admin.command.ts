@@ -24,14 +24,9 @@ async function createOrPromote(ctx: CliContext, values: { email: string; name: s
     await audit.record(cliActor, { action: "account.create", objectType: "user", objectId: created.value.id, details: { email: values.email, nodeAdmin: true } });
     ctx.io.out(`Node administrator created: ${values.email}`);
   } else {
-    await accounts.makeNodeAdmin(existing.id);
-    await accounts.setPassword(existing.id, values.password);
-    // A new password set by the operator should lock out whoever knew the old one.
-    await auth.endOtherSessions(existing.id);
-    await audit.record(cliActor, {
-      action: "account.promote", objectType: "user", objectId: existing.id,
-      details: { email: existing.email, wasNodeAdmin: existing.is_node_admin === 1, passwordSet: true },
-    });
+    // One transaction: promotion, new password, closed sessions (a new password set by the operator
+    // should lock out whoever knew the old one) and the audit event all happen, or none.
+    await accounts.promoteWithPassword(existing, values.password, cliActor, (tx) => auth.endOtherSessions(existing.id, undefined, tx));
     ctx.io.out(`${existing.email} is now a node administrator; password replaced, other sessions closed.`);
   }
   ctx.io.out(`Sign in at ${ctx.config.origin}/login`);

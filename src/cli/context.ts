@@ -65,12 +65,10 @@ export function createCliContext(config: Config, io: CliIo): CliContext {
       if (opened) return opened;
       // Loaded on demand: the app and database drivers take about a second to import, which
       // `help` and input refused before touching the database should not pay.
-      const [{ createServices }, { migrateToLatest }, { openDatabase }] = await Promise.all([
-        import("../app.ts"), import("../db/migrate.ts"), import("../db/open-database.ts"),
-      ]);
-      const database = openDatabase(config.database);
+      const [{ createServices }, { openMigratedDatabase }] = await Promise.all([import("../app.ts"), import("../db/open-database.ts")]);
+      // A database that cannot be reached is a DatabaseStartError: one clear line, no stack trace.
+      const { database, applied } = await openMigratedDatabase(config.database);
       try {
-        const applied = await migrateToLatest(database.db);
         if (applied.length && options.logMigrations !== false) getLogger(["francebadge", "cli"]).info("Applied migrations: {applied}", { applied });
         const services = createServices({ config, db: database.db, dialect: database.dialect });
         opened = { database, services, applied };

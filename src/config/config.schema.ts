@@ -1,10 +1,18 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./loopback.ts";
 import { ssoSchema, type SsoConfig } from "./sso.schema.ts";
 
 /** Loopback hosts: a node whose origin is one of these is a local try, not production. */
 export function isLoopbackOrigin(origin: string): boolean {
-  const host = new URL(origin).hostname;
-  return host === "localhost" || host === "[::1]" || host.startsWith("127.") || host.endsWith(".localhost");
+  return isLoopbackHost(new URL(origin).hostname);
+}
+
+// An origin is scheme://host[:port]: a path, query, fragment or user name would end up in every
+// identifier the node issues (and Fedify refuses it later, with a stack trace).
+function isBareOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return true; // z.url() reports it
+  const url = new URL(value);
+  return (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username && !url.password && !/[?#]/.test(value);
 }
 
 const smtpSchema = z.object({
@@ -19,7 +27,8 @@ const smtpSchema = z.object({
  * Every level is strict: a misspelt key (auth.sesionDays) is reported, not silently ignored. */
 export const configSchema = z
   .object({
-    origin: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://badges.example.edu" }).optional(),
+    origin: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://badges.example.edu" })
+      .refine(isBareOrigin, "must be scheme://host[:port] with no path, query or fragment (such as https://badges.example.edu)").optional(),
     port: z.number({ error: "must be a number" }).int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(8080),
     host: z.string().min(1).optional(),
     dataDir: z.string().min(1).default("./data"),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./loopback.ts";
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and dashes (at most 40)");
 const names = z.array(z.string().min(1)).min(1);
@@ -22,7 +23,7 @@ const oidcProvider = z.strictObject({
   id,
   issuer: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL" }),
   clientId: z.string().min(1),
-  // Better from the environment: FRANCEBADGE_SSO_OIDC_<ID>_CLIENT_SECRET.
+  // Only from the environment (FRANCEBADGE_SSO_OIDC_<ID>_CLIENT_SECRET): refused in node.config.ts.
   clientSecret: z.string().min(1).optional(),
   scopes: z.array(z.string().min(1)).default(["openid", "email", "profile"]),
   label: z.string().min(1),
@@ -78,7 +79,7 @@ export function ssoProblems(sso: SsoConfig): string[] {
     problems.push("sso.saml: federationMetadataPath needs federationCertPath (the federation's signing certificate), and the reverse");
   for (const p of sso.oidc) {
     const host = new URL(p.issuer).hostname;
-    if (p.issuer.startsWith("http://") && !(host === "localhost" || host.startsWith("127.") || host === "[::1]"))
+    if (p.issuer.startsWith("http://") && !isLoopbackHost(host))
       problems.push(`sso.oidc: the issuer of "${p.id}" must use https:// (plain http only on loopback, for tests)`);
   }
   for (const list of [sso.oidc.map((p) => p.id), saml.idps.map((p) => p.id)]) {
@@ -101,15 +102,4 @@ export function resolveSsoPaths(sso: SsoConfig, absolute: (path: string) => stri
       idps: saml.idps.map((idp) => ({ ...idp, metadataPath: opt(idp.metadataPath) })),
     },
   };
-}
-
-/** FRANCEBADGE_SSO_OIDC_<ID>_CLIENT_SECRET (dashes as underscores) over each provider's clientSecret. */
-export function applyOidcSecrets(input: Record<string, unknown>, env: Record<string, string | undefined>): void {
-  const sso = input.sso as { oidc?: unknown } | undefined;
-  if (!sso || !Array.isArray(sso.oidc)) return;
-  sso.oidc = sso.oidc.map((p: unknown) => {
-    if (typeof p !== "object" || p === null || typeof (p as { id?: unknown }).id !== "string") return p;
-    const name = `FRANCEBADGE_SSO_OIDC_${(p as { id: string }).id.toUpperCase().replace(/-/g, "_")}_CLIENT_SECRET`;
-    return env[name] === undefined ? p : { ...p, clientSecret: env[name] };
-  });
 }

@@ -34,17 +34,23 @@ function compact<T extends Record<string, unknown>>(o: T): Record<string, unknow
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0)));
 }
 
+/** The stable URL of one version's other-language edition (`/achievements/{id}/{lang}` shows the current one). */
+export function versionEditionUrl(urls: NodeUrls, id: string, version: number, lang: string): string {
+  return `${urls.achievementVersion(id, version)}/${lang}`;
+}
+
 /** The OB 3.0 `Achievement` object (without @context) of one template version. */
 export function buildAchievement(urls: NodeUrls, a: AchievementJsonInput): Record<string, unknown> {
   const c = a.content;
   const main = urls.achievement(a.id);
   const ed = a.edition && c.edition?.inLanguage === a.edition ? c.edition : undefined;
   const criteriaNarrative = ed ? ed.criteriaNarrative ?? c.criteria.narrative : c.criteria.narrative;
+  // Each version's edition has its own URL, so a credential embedding version 1 links to version 1's text.
   const related = ed
     ? [{ id: main, type: ["Related"], inLanguage: c.inLanguage, version: String(a.version) }]
-    : c.edition ? [{ id: urls.achievementEdition(a.id, c.edition.inLanguage), type: ["Related"], inLanguage: c.edition.inLanguage, version: String(a.version) }] : [];
+    : c.edition ? [{ id: versionEditionUrl(urls, a.id, a.version, c.edition.inLanguage), type: ["Related"], inLanguage: c.edition.inLanguage, version: String(a.version) }] : [];
   return compact({
-    id: ed ? urls.achievementEdition(a.id, ed.inLanguage) : main,
+    id: ed ? versionEditionUrl(urls, a.id, a.version, ed.inLanguage) : main,
     type: ["Achievement"],
     achievementType: c.achievementType,
     name: ed ? ed.name : c.name,

@@ -204,6 +204,7 @@ export interface AchievementsTable {
   search_text: string; // lower-cased name, description, tags, both editions
   achievement_type: string;
   language: string;
+  edition_language: string | null; // the language of the edition beside the main one, if any
   framework_id: string | null;
   competency_id: string | null;
   level_code: string | null;

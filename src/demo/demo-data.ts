@@ -1,4 +1,4 @@
-import { cliActor } from "../audit/audit.service.ts";
+import { demoActor } from "../audit/audit.service.ts";
 import type { Services } from "../app.ts";
 import type { Role } from "../members/roles.ts";
 import { seedDemoTemplates } from "./demo-templates.ts";
@@ -34,15 +34,15 @@ const STAFF: Array<{ email: string; name: string; role: Role; issuer: string }> 
 /** Seeds the demo issuer, its sub-issuer and one staff account per role; does nothing if already there. */
 export async function seedDemo(services: Services): Promise<{ accounts: DemoAccount[]; password: string } | null> {
   if (await services.issuers.findBySlug(INSTITUTION.slug)) return null;
-  const parent = await services.issuers.create(cliActor, INSTITUTION);
-  const child = await services.issuers.create(cliActor, SCHOOL);
+  const parent = await services.issuers.create(demoActor, INSTITUTION);
+  const child = await services.issuers.create(demoActor, SCHOOL);
   if (!parent.ok || !child.ok) throw new Error("demo issuers could not be created");
   const bySlug = { [INSTITUTION.slug]: parent.value, [SCHOOL.slug]: child.value };
   for (const s of STAFF) {
     const existing = await services.accounts.findByEmail(s.email);
     const user = existing ?? (await services.accounts.create({ email: s.email, displayName: s.name, password: DEMO_PASSWORD, locale: "fr" }));
     if (!user || ("ok" in user && !user.ok)) throw new Error(`demo account ${s.email} could not be created`);
-    await services.members.add(cliActor, bySlug[s.issuer]!, { email: s.email, role: s.role });
+    await services.members.add(demoActor, bySlug[s.issuer]!, { email: s.email, role: s.role });
   }
   await seedDemoTemplates(services, parent.value);
   return { accounts: STAFF.map((s) => ({ email: s.email, role: s.role, issuer: s.issuer })), password: DEMO_PASSWORD };

@@ -162,9 +162,11 @@ export function createDownloadsService(deps: DownloadsDeps) {
       return buildOb2RevocationList(urls, slug, rows.map((r) => ({ id: r.id, reason: r.status_reason })));
     },
 
-    /** The built-in badge drawing of a template without an image (null for an unknown template). */
+    /** The built-in badge drawing of a template without an image: null for an unknown template and for a draft (never public). */
     async defaultImage(achievementId: string): Promise<Buffer | null> {
-      return (await deps.achievements.load(achievementId)) ? (await defaultBadge()).png : null;
+      const a = await deps.achievements.load(achievementId);
+      if (!a || a.row.status === "draft") return null;
+      return (await defaultBadge()).png;
     },
 
     /** View-model of the share box on the credential page (downloads, LinkedIn, ID, QR code). */

@@ -6,8 +6,10 @@ import type { IssuerRow } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { IssuersService } from "../issuers/issuers.service.ts";
 import type { TokensService } from "../tokens/tokens.service.ts";
-import type { FollowWithActor } from "./federation.repository.ts";
 import type { FederationService } from "./federation.service.ts";
+
+/** A follow with its remote actor, as the service lists it (routes do not import repositories). */
+type FollowWithActor = Awaited<ReturnType<FederationService["following"]>>[number];
 
 export interface FederationApiDeps {
   partners: FederationService;

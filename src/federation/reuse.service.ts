@@ -1,3 +1,4 @@
+import type { Creator } from "../achievements/achievements.schema.ts";
 import type { Achievement, AchievementsService } from "../achievements/achievements.service.ts";
 import type { Actor } from "../audit/audit.service.ts";
 import type { NodeUrls } from "../credentials/urls.ts";
@@ -23,7 +24,8 @@ export function createReuseService(deps: {
     async reuse(actor: Actor, issuer: IssuerRow, remoteTemplateId: string): Promise<Result<Achievement, "not-found" | FieldErrors>> {
       const row = await templates.findRemoteTemplate(db, remoteTemplateId);
       if (!row) return err("not-found");
-      const created = await deps.achievements.define(actor, issuer, reuseContent(JSON.parse(row.ob_json) as Record<string, unknown>, row.actor_id));
+      const content = reuseContent(JSON.parse(row.ob_json) as Record<string, unknown>, row.actor_id);
+      const created = await deps.achievements.define(actor, issuer, content, { creator: content.creator as Creator });
       if (!created.ok) return created;
       const origin = await repo.findRemoteActor(db, row.actor_id);
       if (origin) await deps.network.sendAnnounce(issuer.slug, origin, row.ap_id, deps.network.newActivityId(issuer.slug, "reuse"));

@@ -1,7 +1,7 @@
 // The wire format of a shared template (research/federation.md §2, option C): a standard AS2
 // `Document` whose `content` is the OB 3.0 Achievement JSON (`mediaType: application/ld+json`) and
 // whose `url` links to the canonical OB JSON. These are the receiver's checks, as pure functions.
-import { ACHIEVEMENT_TYPES } from "../achievements/achievements.schema.ts";
+import { ACHIEVEMENT_TYPES, canonicalLanguage, LANGUAGE_PATTERN } from "../achievements/achievements.schema.ts";
 import { normalizeForSearch } from "../shared/search-text.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 
@@ -117,11 +117,17 @@ export function reuseContent(ob: Record<string, unknown>, senderId: string): Rec
       targetFramework: str(a.targetFramework), targetCode: str(a.targetCode),
     })),
     achievementType: type && (ACHIEVEMENT_TYPES as readonly string[]).includes(type) ? type : /^ext:[A-Za-z0-9.\-_]+$/.test(type ?? "") ? type : undefined,
-    inLanguage: language && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language) ? language : undefined,
+    inLanguage: languageOf(language),
     fieldOfStudy: str(ob.fieldOfStudy)?.slice(0, 200), humanCode: str(ob.humanCode)?.slice(0, 100), specialization: str(ob.specialization)?.slice(0, 200),
     creator: { id: creatorId, name: (str(creator.name) ?? creatorId).slice(0, 200), url: httpUrl(creator.url) },
     related: isCopy
       ? list(ob.related).map((r) => ({ id: idOf(r)!, version: isObject(r) ? str(r.version) : undefined })).filter((r) => r.id)
       : [{ id: str(ob.id)!, version: str(ob.version) }],
   };
+}
+
+// Partners may send `fr-fr`: kept in the canonical case the OB schema requires, dropped when not a tag at all.
+function languageOf(tag: string | undefined): string | undefined {
+  const canonical = tag && canonicalLanguage(tag);
+  return canonical && LANGUAGE_PATTERN.test(canonical) ? canonical : undefined;
 }

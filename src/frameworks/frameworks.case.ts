@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { decodeText } from "./frameworks.decode.ts";
+import { readRubrics, readSituations } from "./frameworks.case-rubrics.ts";
 import {
-  DEFAULT_LEVELS, MAX_CODE, MAX_IMPORT_ROWS, countDraft, levelCodeFromName,
-  type CompetencyDraft, type FrameworkDraft, type ImportProblem, type ImportReport, type LevelDef,
+  MAX_CODE, MAX_IMPORT_ROWS, countDraft,
+  type CompetencyDraft, type FrameworkDraft, type ImportProblem, type ImportReport,
 } from "./frameworks.schema.ts";
 
 // 1EdTech CASE 1.0 import (CFPackage): CFDocument, CFItems, CFAssociations "isChildOf"
 // (origin = child, destination = parent; CASE 1.0 Information Model §4.3), and optionally
 // CFRubrics → CFRubricCriteria (one per CFItem) → CFRubricCriterionLevels (quality, score,
-// description) for the level scale and the descriptors. Depth 1 items are competencies,
+// description) for the level scale and the descriptors, and evaluation situations
+// (frameworks.case-vocab.ts, read in frameworks.case-rubrics.ts). Depth 1 items are competencies,
 // depth 2 their sub-competencies; identifiers and URIs are kept for alignments (targetType CFItem).
 
 export const CASE_FILE = "case.json";
@@ -20,12 +22,12 @@ const cfDocument = z.object({
 });
 const cfItem = z.object({
   identifier: z.string().min(1), uri: z.string().optional(), fullStatement: z.string().min(1),
-  abbreviatedStatement: z.string().optional(), humanCodingScheme: z.string().optional(),
+  abbreviatedStatement: z.string().optional(), humanCodingScheme: z.string().optional(), CFItemType: z.string().optional(),
 });
 const cfAssociation = z.object({
   associationType: z.string(), originNodeURI: linkUri, destinationNodeURI: linkUri, sequenceNumber: z.number().optional(),
 });
-const cfLevel = z.object({ quality: z.string().optional(), description: z.string().optional(), score: z.number().optional(), position: z.number().optional() });
+const cfLevel = z.object({ identifier: z.string().optional(), uri: z.string().optional(), quality: z.string().optional(), description: z.string().optional(), score: z.number().optional(), position: z.number().optional() });
 const cfCriterion = z.object({ CFItemURI: linkUri.optional(), position: z.number().optional(), CFRubricCriterionLevels: z.array(cfLevel).default([]) });
 const cfPackage = z.object({
   CFDocument: cfDocument,
@@ -128,50 +130,8 @@ function buildCompetencies(docId: string, tree: Tree, items: Map<string, CfItem>
     });
     return { code: itemCode(c), name: c.fullStatement.trim(), shortName: c.abbreviatedStatement?.trim() || null, caseUri: c.uri ?? null, caseIdentifier: c.identifier, subs };
   });
-  const placed = competencies.length + competencies.reduce((n, c) => n + c.subs.length, 0);
-  if (items.size > placed) report.warnings.push(problem("frameworks.warnings.caseIgnored", { count: items.size - placed }));
   if (!competencies.length) report.errors.push(problem("frameworks.errors.caseNoCompetency"));
   return competencies;
-}
-
-// Level names (CFRubricCriterionLevel.quality) give the codes; scores (else positions) the order.
-// CASE has no "optional level" notion: the optional flag follows our default scale by code.
-function applyRubrics(pkg: CfPackage, items: Map<string, CfItem>, competencies: CompetencyDraft[], report: ImportReport): LevelDef[] {
-  const subs = new Map(competencies.flatMap((c) => c.subs).map((s) => [s.caseIdentifier!, s]));
-  const seen = new Map<string, { name: string; order: number }>();
-  const addLevel = (name: string, order: number) => {
-    const code = levelCodeFromName(name);
-    if (!seen.has(code)) seen.set(code, { name, order });
-    return code;
-  };
-  for (const criterion of pkg.CFRubrics.flatMap((r) => r.CFRubricCriteria)) {
-    const ref = criterion.CFItemURI;
-    // A criterion tied to no item only declares the scale (our exports start with one, so that
-    // levels without any descriptor survive the trip).
-    if (!ref) {
-      criterion.CFRubricCriterionLevels.forEach((l, i) => { if (l.quality?.trim()) addLevel(l.quality.trim(), l.score ?? l.position ?? i); });
-      continue;
-    }
-    const sub = subs.get(ref.identifier);
-    if (!sub && items.has(ref.identifier)) {
-      report.warnings.push(problem("frameworks.warnings.caseCriterionIgnored", { title: items.get(ref.identifier)!.fullStatement }));
-      continue;
-    }
-    if (!sub) {
-      report.errors.push(problem("frameworks.errors.caseDangling", { identifier: ref.identifier, title: ref.title ?? "" }));
-      continue;
-    }
-    criterion.CFRubricCriterionLevels.forEach((l, i) => {
-      const name = l.quality?.trim();
-      if (!name) return;
-      const code = addLevel(name, l.score ?? l.position ?? i);
-      if (!sub.cells.some((c) => c.levelCode === code)) sub.cells.push({ levelCode: code, descriptor: l.description?.trim() ?? "", situations: [] });
-    });
-  }
-  if (!seen.size) return DEFAULT_LEVELS.map((l) => ({ ...l }));
-  return [...seen].sort((a, b) => a[1].order - b[1].order).map(([code, l], i) => ({
-    code, name: l.name, rank: i + 1, required: DEFAULT_LEVELS.find((d) => d.code === code)?.required ?? true,
-  }));
 }
 
 /** Builds a framework from a CASE 1.0 CFPackage; `draft` is null when the file cannot be used at all. */
@@ -192,7 +152,12 @@ export function buildFromCase(input: CaseImportInput): { draft: FrameworkDraft |
   const tree = linkTree(pkg, items, report);
   if (findCycles(tree, items, report)) return { draft: null, report };
   const competencies = buildCompetencies(pkg.CFDocument.identifier, tree, items, report);
-  const levels = applyRubrics(pkg, items, competencies, report);
+  const criteria = pkg.CFRubrics.flatMap((r) => r.CFRubricCriteria);
+  const { levels, cellOf } = readRubrics(criteria, (id) => items.get(id)?.fullStatement, competencies, report, problem);
+  const placed = new Set(competencies.flatMap((c) => [c.caseIdentifier!, ...c.subs.map((s) => s.caseIdentifier!)]));
+  const situationItems = readSituations(pkg.CFAssociations, items, placed, cellOf);
+  const ignored = items.size - placed.size - situationItems;
+  if (ignored > 0) report.warnings.push(problem("frameworks.warnings.caseIgnored", { count: ignored }));
   const doc = pkg.CFDocument;
   const draft: FrameworkDraft = {
     name: input.name || doc.title.trim(), description: doc.description?.trim() ?? "",

@@ -11,7 +11,7 @@ export const FRAMEWORK_COLUMNS = ["competency_code", "competency_name", "compete
 export const LEVEL_COLUMNS = ["level_code", "level_name", "rank", "required_for_diploma_track"] as const;
 export const SITUATION_COLUMNS = ["competency_code", "sub_competency", "level_code", "activity"] as const;
 
-export const FILES = { framework: "framework.csv", levels: "levels.csv", situations: "situations.csv" } as const;
+export const FILES = { framework: "framework.csv", levels: "levels.csv", situations: "evaluation-situations.csv" } as const;
 
 /** The uploaded files (framework.csv is required) and the form's name and source URL. */
 export interface CsvImportInput {
@@ -120,7 +120,7 @@ function readFramework(rows: CsvRow[], levels: LevelDef[], p: Problems): Compete
   return competencies;
 }
 
-/** Adds situations.csv to the cells; a situation must name a known competency, sub-competency and level. */
+/** Adds evaluation-situations.csv to the cells; a situation must name a known competency, sub-competency and level. */
 function readSituations(rows: CsvRow[], competencies: CompetencyDraft[], levels: LevelDef[], p: Problems): void {
   for (const row of rows) {
     const v = row.values;

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import type { NodeUrls } from "../credentials/urls.ts";
+import { SITUATION_ASSOCIATION, SITUATION_GROUPING, SITUATION_ITEM_TYPE, requiredMark } from "./frameworks.case-vocab.ts";
 import { FRAMEWORK_COLUMNS, LEVEL_COLUMNS, SITUATION_COLUMNS } from "./frameworks.csv.ts";
 import { cellAt, type FrameworkDraft } from "./frameworks.schema.ts";
 
 // Exports: the three CSV files of the import (UTF-8 with BOM, CRLF: what Excel opens without
-// asking) and a CASE 1.0 CFPackage. Both re-import to the same framework.
+// asking) and a CASE 1.0 CFPackage. Both re-import to the same framework: levels (codes, names,
+// ranks, optional flag), competencies, sub-competencies, descriptors and evaluation situations
+// (how CASE carries the last ones: frameworks.case-vocab.ts).
 
 // RFC 4180 writing: quote a field holding a comma, quote, semicolon or line break; double quotes.
 // A leading = + - @ (spreadsheet formula) gets an apostrophe, which the importer strips again.
@@ -17,7 +20,7 @@ function csv(columns: readonly string[], rows: string[][]): string {
   return "\uFEFF" + [columns as string[], ...rows].map((r) => r.map(field).join(",")).join("\r\n") + "\r\n";
 }
 
-/** framework.csv, levels.csv and situations.csv of a framework. */
+/** framework.csv, levels.csv and evaluation-situations.csv of a framework. */
 export function toCsvFiles(fw: FrameworkDraft): { framework: string; levels: string; situations: string } {
   const framework: string[][] = [];
   const situations: string[][] = [];
@@ -53,7 +56,7 @@ export interface CaseExportFacts {
 
 interface Link { title: string; identifier: string; uri: string }
 
-/** The framework as a CASE 1.0 CFPackage (CFDocument, CFItems, CFAssociations isChildOf, CFRubrics). */
+/** The framework as a CASE 1.0 CFPackage (CFDocument, CFItems, CFAssociations, CFDefinitions, CFRubrics). */
 export function toCasePackage(fw: FrameworkDraft & { id: string }, facts: CaseExportFacts): Record<string, unknown> {
   const { urls, updatedAt } = facts;
   const base = urls.framework(fw.id);
@@ -77,14 +80,16 @@ export function toCasePackage(fw: FrameworkDraft & { id: string }, facts: CaseEx
       associate(sl, cl, si + 1);
     });
   });
+  const situations = situationsOf(fw, { base, common });
   return {
     CFDocument: {
       identifier: doc.identifier, uri: doc.uri, creator: facts.creator, title: fw.name, description: fw.description || undefined,
       officialSourceURL: fw.sourceUrl ?? undefined, language: "fr", lastChangeDateTime: updatedAt,
       CFPackageURI: { ...doc, uri: `${base}/export.case.json` },
     },
-    CFItems: items,
-    CFAssociations: associations,
+    CFItems: [...items, ...situations.items],
+    CFAssociations: [...associations, ...situations.associations],
+    CFDefinitions: situations.definitions,
     CFRubrics: [scaleRubric(fw, updatedAt, base), ...fw.competencies.map((c) => rubricOf(fw, c, link, updatedAt, base))],
   };
 }
@@ -100,7 +105,7 @@ function scaleRubric(fw: FrameworkDraft & { id: string }, updatedAt: string, bas
       identifier: criterionId, uri: `${base}#criterion-${criterionId}`, description: "Level scale", position: 0, rubricId, lastChangeDateTime: updatedAt,
       CFRubricCriterionLevels: fw.levels.map((l) => ({
         identifier: stableUuid(fw.id, "scale", l.code), uri: `${base}#level-${l.code}`, quality: l.name, score: l.rank, position: l.rank,
-        description: "", rubricCriterionId: criterionId, lastChangeDateTime: updatedAt,
+        description: requiredMark(l.required), rubricCriterionId: criterionId, lastChangeDateTime: updatedAt,
       })),
     }],
   };
@@ -117,10 +122,49 @@ function rubricOf(fw: FrameworkDraft & { id: string }, c: FrameworkDraft["compet
         CFRubricCriterionLevels: fw.levels.flatMap((l) => {
           const cell = cellAt(s, l.code);
           if (!cell) return [];
-          const levelId = stableUuid(fw.id, "level", s.id!, l.code);
+          const levelId = cellLevelId(fw.id, s.id!, l.code);
           return [{ identifier: levelId, uri: `${base}#criterion-level-${levelId}`, quality: l.name, score: l.rank, position: l.rank, description: cell.descriptor, rubricCriterionId: criterionId, lastChangeDateTime: updatedAt }];
         }),
       };
     }),
   };
+}
+
+const cellLevelId = (frameworkId: string, subId: string, levelCode: string) => stableUuid(frameworkId, "level", subId, levelCode);
+
+// The evaluation situations: one CFItem per distinct activity (CFItemType "Evaluation situation"),
+// linked by isRelatedTo to the CFRubricCriterionLevel of each cell it assesses.
+function situationsOf(fw: FrameworkDraft & { id: string }, at: { base: string; common: Record<string, unknown> }) {
+  const { base, common } = at;
+  const type: Link = { title: SITUATION_ITEM_TYPE, identifier: stableUuid(fw.id, "item-type", "situation"), uri: "" };
+  type.uri = `${base}#item-type-${type.identifier}`;
+  const grouping: Link = { title: SITUATION_GROUPING, identifier: stableUuid(fw.id, "grouping", "situations"), uri: "" };
+  grouping.uri = `${base}#grouping-${grouping.identifier}`;
+  const items = new Map<string, Record<string, unknown> & { identifier: string; uri: string }>();
+  const associations: Record<string, unknown>[] = [];
+  for (const c of fw.competencies) {
+    for (const s of c.subs) {
+      for (const l of fw.levels) {
+        const cell = cellAt(s, l.code);
+        const levelId = cellLevelId(fw.id, s.id!, l.code);
+        const target: Link = { title: `${s.name} — ${l.name}`, identifier: levelId, uri: `${base}#criterion-level-${levelId}` };
+        cell?.situations.forEach((activity, k) => {
+          const identifier = stableUuid(fw.id, "situation", activity);
+          const item = items.get(identifier) ?? { identifier, uri: `${base}#situation-${identifier}`, fullStatement: activity, CFItemType: SITUATION_ITEM_TYPE, CFItemTypeURI: type, ...common };
+          items.set(identifier, item);
+          const id = stableUuid(fw.id, SITUATION_ASSOCIATION, identifier, levelId);
+          associations.push({
+            identifier: id, uri: `${base}#association-${id}`, associationType: SITUATION_ASSOCIATION, sequenceNumber: k + 1, CFAssociationGroupingURI: grouping,
+            originNodeURI: { title: activity, identifier, uri: item.uri }, destinationNodeURI: target, ...common,
+          });
+        });
+      }
+    }
+  }
+  const updated = { lastChangeDateTime: common.lastChangeDateTime };
+  const definitions = {
+    CFItemTypes: [{ ...type, description: "An activity, course or internship that assesses a cell (sub-competency × level).", hierarchyCode: "situation", typeCode: "situation", ...updated }],
+    CFAssociationGroupings: [{ ...grouping, description: "Links an evaluation situation to the rubric level (sub-competency × level) it assesses.", ...updated }],
+  };
+  return { items: [...items.values()], associations, definitions };
 }

@@ -61,6 +61,13 @@ export function listCells(db: Db, frameworkId: string): Promise<FrameworkCellRow
   return db.selectFrom("framework_cells").selectAll().where("framework_id", "=", frameworkId).execute();
 }
 
+/** The competencies (top-level items) of some frameworks, in each framework's order. */
+export function listCompetencies(db: Db, frameworkIds: string[]): Promise<Pick<FrameworkItemRow, "id" | "framework_id" | "code" | "name">[]> {
+  if (frameworkIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom("framework_items").select(["id", "framework_id", "code", "name"])
+    .where("framework_id", "in", frameworkIds).where("parent_id", "is", null).orderBy("framework_id").orderBy("position").execute();
+}
+
 /** Finds one item of a framework. */
 export function findItem(db: Db, frameworkId: string, itemId: string): Promise<FrameworkItemRow | undefined> {
   return db.selectFrom("framework_items").selectAll().where("framework_id", "=", frameworkId).where("id", "=", itemId).executeTakeFirst();

@@ -49,8 +49,8 @@ export interface FrameworksDeps {
   audit: AuditService;
   achievements: AchievementsService;
   origin: string;
-  // Default: nobody holds anything yet. The awarding feature will pass its own counter here
-  // (a count of valid, non-revoked credentials per achievement id) when it lands.
+  // Default: nobody holds anything. The awarding feature passes its counter (distinct learners
+  // with an active credential, per achievement id).
   countHolders?: CountHolders;
   /** Read at call time: the federation feature is built after this one. */
   publisher?: () => FrameworkPublisher | undefined;
@@ -81,6 +81,14 @@ function capped(report: ImportReport): ImportReport {
   const more = report.errors.length - MAX_SHOWN_PROBLEMS;
   if (more <= 0) return report;
   return { ...report, errors: [...report.errors.slice(0, MAX_SHOWN_PROBLEMS), { file: "", line: null, key: "frameworks.errors.more", params: { count: more } }] };
+}
+
+async function competenciesOf(db: Db, frameworkIds: string[]): Promise<Map<string, { id: string; name: string; code: string }[]>> {
+  const out = new Map<string, { id: string; name: string; code: string }[]>(frameworkIds.map((id) => [id, []]));
+  for (let i = 0; i < frameworkIds.length; i += 500) {
+    for (const r of await repo.listCompetencies(db, frameworkIds.slice(i, i + 500))) out.get(r.framework_id)?.push({ id: r.id, name: r.name, code: r.code });
+  }
+  return out;
 }
 
 /** Competency frameworks: CSV and CASE import with preview, export, matrix, level ladder. */
@@ -159,12 +167,14 @@ export function createFrameworksService(deps: FrameworksDeps) {
     }
   }
 
-  const ladder = createLadder({ audit, achievements, urls, load, templatesOf });
+  const ladder = createLadder({ db, audit, achievements, urls, load, templatesOf });
 
   return {
     load,
     find: (id: string) => repo.findFramework(db, id),
     list: (issuerId: string) => repo.listFrameworks(db, issuerId),
+    /** The competencies of some frameworks (catalogue filter), per framework id, in the framework's order. */
+    competencies: (frameworkIds: string[]) => competenciesOf(db, frameworkIds),
     pendingImport: findPending,
 
     /** Reads CSV uploads; a clean result is kept as a pending import (nothing else changes). */
@@ -194,7 +204,7 @@ export function createFrameworksService(deps: FrameworksDeps) {
       return { framework, row, templates };
     },
 
-    /** framework.csv, levels.csv and situations.csv (UTF-8 with BOM). */
+    /** framework.csv, levels.csv and evaluation-situations.csv (UTF-8 with BOM). */
     async exportCsv(id: string) {
       const fw = await load(id);
       return fw ? toCsvFiles(fw) : null;

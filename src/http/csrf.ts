@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { randomToken } from "../shared/tokens.ts";
 import type { CookieKit } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
+import { BadBodyError, readBody } from "./form.ts";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -22,6 +23,8 @@ export interface CsrfOptions {
   /** Requests that carry no cookie credentials (API tokens, signed federation posts). */
   exempt: (path: string) => boolean;
   onReject: MiddlewareHandler<AppEnv>;
+  /** A form body that cannot be read (400): nothing is done. */
+  onBadBody: MiddlewareHandler<AppEnv>;
 }
 
 /**
@@ -49,7 +52,13 @@ export function csrfProtection(o: CsrfOptions): MiddlewareHandler<AppEnv> {
     if (!sent) {
       const type = c.req.header("Content-Type") ?? "";
       if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-        const body = await c.req.parseBody();
+        let body: Awaited<ReturnType<typeof readBody>>;
+        try {
+          body = await readBody(c);
+        } catch (e) {
+          if (e instanceof BadBodyError) return o.onBadBody(c, next);
+          throw e;
+        }
         sent = typeof body["_csrf"] === "string" ? body["_csrf"] : undefined;
       }
     }

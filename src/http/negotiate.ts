@@ -19,6 +19,23 @@ export function wantsJsonLd(c: Context): boolean {
   return json > html;
 }
 
+/**
+ * Stricter than wantsJsonLd, for URLs that are pages first: only a client that names JSON-LD or
+ * JSON and ranks it above HTML gets it. No Accept header, or a bare * / * (curl), gets the page.
+ */
+export function asksForJsonLd(c: Context): boolean {
+  const accept = c.req.header("Accept");
+  if (!accept) return false;
+  const ranked = accept.split(",").map((part) => {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
+  });
+  const score = (types: string[]) => Math.max(0, ...ranked.filter((r) => types.includes(r.type)).map((r) => r.q));
+  const json = score(["application/ld+json", "application/json", "application/vc+ld+json"]);
+  return json > 0 && json > score(["text/html", "application/xhtml+xml"]);
+}
+
 /** Sends a JSON-LD document with the right media type. */
 export function jsonLd(c: Context, doc: unknown, type = "application/ld+json"): Response {
   c.header("Vary", "Accept", { append: true });

@@ -31,7 +31,8 @@ export interface RequestContextDeps {
 
 /**
  * Resolves, once per request, who is asking (session cookie), from where, and in which
- * language: ?lang, then the account's choice, then the cookie, then Accept-Language.
+ * language: the footer switch of this signed-in account (fb_view_lang, for this browser
+ * session), then the account's saved choice, then the fb_lang cookie, then Accept-Language.
  */
 export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -40,7 +41,9 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
     if (token && !user) deps.cookies.clear(c, "fb_session");
     const ip = clientIp(c, deps.trustProxy);
     const cookieLocale = deps.cookies.get(c, "fb_lang");
-    const locale: Locale = isLocale(user?.locale) ? user.locale
+    const viewed = user ? viewLocaleOf(deps.cookies.get(c, "fb_view_lang"), user.id) : null;
+    const locale: Locale = viewed ? viewed
+      : isLocale(user?.locale) ? user.locale
       : isLocale(cookieLocale) ? cookieLocale
       : negotiateLocale(c.req.header("Accept-Language"), deps.defaultLocale);
     c.set("user", user);
@@ -53,4 +56,12 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
     c.header("Vary", "Accept-Language, Cookie", { append: true });
     await next();
   };
+}
+
+/** The display language a signed-in account chose with the footer switch: "<user id>.<locale>" (another account's is ignored). */
+export function viewLocaleOf(cookie: string | undefined, userId: string): Locale | null {
+  const dot = cookie?.lastIndexOf(".") ?? -1;
+  if (!cookie || dot < 0 || cookie.slice(0, dot) !== userId) return null;
+  const locale = cookie.slice(dot + 1);
+  return isLocale(locale) ? locale : null;
 }

@@ -94,6 +94,8 @@ export const fr = {
   "members.expires": "expire le {date}",
   "members.removed": "Rôle retiré.",
   "members.lastAdmin": "Impossible de retirer le dernier administrateur de l'espace.",
+  "members.invitationRevoked": "Invitation révoquée.",
+  "members.invitationNotFound": "Cette invitation n'est pas en attente dans cet espace ; rien n'a été changé.",
   "members.empty": "Aucun membre pour l'instant.",
   "role.admin": "administration",
   "role.creator": "création de modèles",
@@ -108,6 +110,8 @@ export const fr = {
   "invitation.invalid": "Cette invitation n'est plus valable.",
   "invitation.accepted": "Bienvenue dans « {issuer} ».",
   "invitation.otherAccount": "Cette invitation a été envoyée à {email} ; vous êtes connecté·e avec {current}.",
+  "invitation.wrongAccount": "Cette invitation a été envoyée à {email}, qui n'est pas une adresse de votre compte ({current}). Rien n'a été changé : déconnectez-vous pour l'accepter avec le compte de cette adresse ou en créer un.",
+  "invitation.signOutContinue": "Me déconnecter et continuer",
   "admin.title": "Administration du nœud",
   "admin.issuers": "Tous les émetteurs",
   "admin.users": "Comptes",
@@ -142,6 +146,8 @@ export const fr = {
   "error.500.body": "Une erreur inattendue s'est produite ; elle a été enregistrée. Réessayez plus tard.",
   "error.413.title": "Envoi trop volumineux",
   "error.413.body": "Le contenu envoyé dépasse la taille autorisée.",
+  "error.badBody.title": "Formulaire illisible",
+  "error.badBody.body": "Le contenu envoyé est mal formé et n'a pas pu être lu ; rien n'a été changé. Rechargez la page et réessayez.",
 } as const;
 
 export type MessageKey = keyof typeof fr;

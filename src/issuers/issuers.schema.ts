@@ -4,6 +4,9 @@ import { emailField, optionalText, optionalUrl, requiredText } from "../shared/v
 // Slugs appear in URLs and in federation handles (acct:slug@host): keep them plain.
 const RESERVED = new Set(["new", "admin", "api", "static", "settings", "members", "inbox", "outbox", "keys", "status"]);
 
+/** Words no issuer may take as slug: they name pages (e.g. /issuers/new). */
+export const isReservedSlug = (slug: string): boolean => RESERVED.has(slug);
+
 export const slugField = z
   .string().trim().toLowerCase()
   .min(2, "errors.slugFormat").max(60, "errors.tooLong")

@@ -55,6 +55,26 @@ export function invitationMail(input: InvitationMailInput, origin: string): Rend
   });
 }
 
+export interface MemberAddedMailInput {
+  locale: Locale;
+  issuerName: string;
+  /** A role of src/members/roles.ts (its label is translated). */
+  role: string;
+  /** The space's page. */
+  spaceUrl: string;
+  /** Display name of the person who gave the role, when known. */
+  actorName?: string | null;
+}
+
+/** The notice to an existing account that it was given a role in an issuer space. */
+export function memberAddedMail(input: MemberAddedMailInput, origin: string): RenderedMail {
+  const t = translator(input.locale);
+  const subject = oneLine(t("mail.memberAdded.subject", { issuer: input.issuerName }));
+  return render("member-added", input.locale, origin, subject, {
+    issuer: input.issuerName, role: t("role." + input.role), spaceUrl: input.spaceUrl, actor: input.actorName?.trim() || null,
+  });
+}
+
 /** The placeholders an issuer may use in its own award subject and message. */
 export const AWARD_PLACEHOLDERS = ["name", "badge", "issuer", "link"] as const;
 export type AwardPlaceholder = (typeof AWARD_PLACEHOLDERS)[number];

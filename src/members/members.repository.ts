@@ -68,6 +68,7 @@ export async function markInvitationAccepted(db: Db, id: string, userId: string,
 
 /** Revokes an open invitation. */
 export async function revokeInvitation(db: Db, issuerId: string, id: string, now: string): Promise<boolean> {
-  const res = await db.updateTable("invitations").set({ revoked_at: now }).where("id", "=", id).where("issuer_id", "=", issuerId).where("accepted_at", "is", null).executeTakeFirst();
+  const res = await db.updateTable("invitations").set({ revoked_at: now }).where("id", "=", id).where("issuer_id", "=", issuerId).where("accepted_at", "is", null)
+    .where("revoked_at", "is", null).executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }

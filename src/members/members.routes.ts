@@ -38,7 +38,7 @@ export function membersRoutes(d: MembersRoutesDeps) {
   const { guards } = d;
   const admin = [guards.loadIssuer, guards.requireRole("admin")] as const;
 
-  async function panel(c: Context<AppEnv>, extra: { notice?: Notice; errors?: FieldErrors; form?: Record<string, string> } = {}, status: 200 | 422 = 200) {
+  async function panel(c: Context<AppEnv>, extra: { notice?: Notice; errors?: FieldErrors; form?: Record<string, string> } = {}, status: 200 | 404 | 422 = 200) {
     const issuer = c.get("issuer");
     const t = c.get("t");
     const data = {
@@ -68,14 +68,32 @@ export function membersRoutes(d: MembersRoutesDeps) {
     return panel(c, { notice }, done.ok ? 200 : 422);
   });
 
+  // Only an open invitation of this space: another space's id (or a spent one) is not found here.
   app.post("/issuers/:issuer/invitations/:id/revoke", ...admin, async (c) => {
-    await d.members.revokeInvitation(c.get("actor"), c.get("issuer"), c.req.param("id"));
-    return panel(c);
+    const done = await d.members.revokeInvitation(c.get("actor"), c.get("issuer"), c.req.param("id"));
+    if (done) return panel(c, { notice: { key: "members.invitationRevoked" } });
+    // htmx swaps 422 answers only (base layout): the panel then shows the message too.
+    return panel(c, { notice: { key: "members.invitationNotFound", kind: "error" } }, isHtmx(c) ? 422 : 404);
   });
+
+  // Signed in with an account that does not own the invited address: nothing to accept here.
+  const otherAccount = async (c: Context<AppEnv>, email: string) => {
+    const user = c.get("user");
+    return !!user && !(await d.members.ownsAddress(user, email));
+  };
 
   app.get("/invitations/:token", async (c) => {
     const found = await d.members.findInvitation(c.req.param("token"));
-    return d.render(c, "pages/invitation", { ...found }, found ? 200 : 410);
+    const wrongAccount = !!found && (await otherAccount(c, found.invitation.email));
+    return d.render(c, "pages/invitation", { ...found, wrongAccount }, found ? 200 : 410);
+  });
+
+  // "Sign out and continue": ends this session and shows the invitation again, to the right person.
+  app.post("/invitations/:token/sign-out", async (c) => {
+    const session = c.get("sessionToken");
+    if (session) await d.auth.logout(session);
+    d.cookies.clear(c, "fb_session");
+    return c.redirect(`/invitations/${encodeURIComponent(c.req.param("token"))}`, 303);
   });
 
   app.post("/invitations/:token", async (c) => {
@@ -83,6 +101,7 @@ export function membersRoutes(d: MembersRoutesDeps) {
     const found = await d.members.findInvitation(token);
     if (!found) return d.render(c, "pages/invitation", {}, 410);
     let user = c.get("user");
+    if (user && (await otherAccount(c, found.invitation.email))) return d.render(c, "pages/invitation", { ...found, wrongAccount: true }, 403);
     if (!user) {
       const fields = await formFields(c);
       const form = parseInput(newAccountForm, fields);
@@ -93,7 +112,7 @@ export function membersRoutes(d: MembersRoutesDeps) {
       d.cookies.set(c, "fb_session", await d.auth.startSession(user.id, c.get("ip"), c.req.header("User-Agent") ?? null), d.sessionDays * 86_400);
     }
     const accepted = await d.members.acceptInvitation({ ...c.get("actor"), userId: user.id, label: user.email }, token, user);
-    if (!accepted.ok) return d.render(c, "pages/invitation", {}, 410);
+    if (!accepted.ok) return accepted.error === "other-address" ? d.render(c, "pages/invitation", { ...found, wrongAccount: true }, 403) : d.render(c, "pages/invitation", {}, 410);
     setFlash(c, d.cookies, { key: "invitation.accepted", params: { issuer: accepted.value.name } });
     return c.redirect(`/issuers/${accepted.value.slug}`, 303);
   });

@@ -32,6 +32,18 @@ export interface MembersDeps {
   issuers: IssuersService;
   /** Sends the invitation (queues the e-mail) in the transaction that stores it. */
   onInvited?: (event: InvitationCreated, tx: Db) => Promise<void>;
+  /** Tells an existing account it was given a role (queues the e-mail) in the transaction that grants it. */
+  onAdded?: (event: MemberAdded, tx: Db) => Promise<void>;
+  /** The confirmed extra addresses of an account (besides its sign-in address). */
+  verifiedEmailsOf?: (userId: string) => Promise<string[]>;
+}
+
+/** An existing account given a role in a space by someone else. */
+export interface MemberAdded {
+  user: UserRow;
+  issuer: IssuerRow;
+  role: Role;
+  actor: Actor;
 }
 
 /** Who may do what in which issuer space: roles, members and invitations. */
@@ -72,11 +84,25 @@ export function createMembersService(deps: MembersDeps) {
       return effectiveRoles(direct, inheritedAdmin, user.is_node_admin === 1);
     },
 
-    /** Adds a known person at once; invites an unknown address. */
+    /** Adds a known person at once (told by e-mail when a person added them); invites an unknown address. */
     async add(actor: Actor, issuer: IssuerRow, input: MemberInput): Promise<AddMemberOutcome> {
       const user = await deps.accounts.findByEmail(input.email);
       if (!user) return invite(actor, issuer, input);
-      return (await grant(actor, issuer, user, input.role)) ? { kind: "added", user } : { kind: "already-member", user };
+      const added = await db.transaction().execute(async (tx) => {
+        if (!(await grant(actor, issuer, user, input.role, tx))) return false;
+        // Someone gave the role (web form): tell the person. The CLI and demo seeding do not mail.
+        if (actor.userId && actor.userId !== user.id) await deps.onAdded?.({ user, issuer, role: input.role, actor }, tx);
+        return true;
+      });
+      return added ? { kind: "added", user } : { kind: "already-member", user };
+    },
+
+    /** Whether an account owns an address: its sign-in address or one of its confirmed extra ones. */
+    async ownsAddress(user: UserRow, email: string): Promise<boolean> {
+      const wanted = email.trim().toLowerCase();
+      if (user.email.toLowerCase() === wanted) return true;
+      const extra = (await deps.verifiedEmailsOf?.(user.id)) ?? [];
+      return extra.some((e) => e.toLowerCase() === wanted);
     },
 
     /** Removes a role; the last admin of a space cannot be removed. */
@@ -121,10 +147,11 @@ export function createMembersService(deps: MembersDeps) {
       return invitation && issuer ? { invitation, issuer } : null;
     },
 
-    /** Accepts an invitation for a signed-in or newly created person. */
-    async acceptInvitation(actor: Actor, token: string, user: UserRow): Promise<Result<IssuerRow, "invalid-token">> {
+    /** Accepts an invitation for a signed-in or newly created person who owns the invited address. */
+    async acceptInvitation(actor: Actor, token: string, user: UserRow): Promise<Result<IssuerRow, "invalid-token" | "other-address">> {
       const found = await this.findInvitation(token);
       if (!found) return err("invalid-token");
+      if (!(await this.ownsAddress(user, found.invitation.email))) return err("other-address");
       await db.transaction().execute(async (tx) => {
         if (!(await repo.markInvitationAccepted(tx, found.invitation.id, user.id, isoNow(clock)))) return;
         await grant(actor, found.issuer, user, found.invitation.role as Role, tx);

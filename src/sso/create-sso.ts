@@ -35,7 +35,7 @@ export function buildSsoService(d: BuildSsoDeps): SsoService {
     samlMap: mergeMap(SAML_DEFAULT_MAP, sso.attributeMap),
     oidcMaps: new Map(sso.oidc.map((p) => [p.id, mergeMap(OIDC_DEFAULT_MAP, p.attributeMap)] as const)),
     staffPasswordLogin: sso.staffPasswordLogin,
-    startSession: d.auth.startSession, endSession: d.auth.logout,
+    startSession: d.auth.startSession, endSession: d.auth.logout, audit: d.audit,
     membershipsOf: d.members.membershipsOf,
   });
 }

@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import type { AuditService } from "../audit/audit.service.ts";
 import type { Db, UserRow } from "../db/database.ts";
 import { isoIn, isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type Result } from "../shared/result.ts";
@@ -34,6 +35,7 @@ export interface SsoDeps {
   startSession(userId: string, ip: string | null, userAgent: string | null): Promise<string>;
   endSession(token: string): Promise<unknown>;
   membershipsOf(userId: string): Promise<unknown[]>;
+  audit: Pick<AuditService, "record">;
 }
 
 /** Single sign-on: OpenID Connect and SAML logins, ending in a session of a linked or new account. */
@@ -48,6 +50,8 @@ export function createSsoService(deps: SsoDeps) {
     if (meta.previousSession) await deps.endSession(meta.previousSession);
     const sessionToken = await deps.startSession(account.value.user.id, meta.ip, meta.userAgent);
     log.info("SSO login of {email} through {provider}", { email: account.value.user.email, provider: profile.value.provider });
+    const who = { userId: account.value.user.id, label: account.value.user.email, ip: meta.ip };
+    await deps.audit.record(who, { action: "auth.login", objectType: "user", objectId: who.userId, details: { method: "sso", provider: profile.value.provider } });
     return ok({ sessionToken, next, ...account.value });
   }
 

@@ -56,6 +56,44 @@ async function checkSkipLink(page: Page, text: string): Promise<void> {
   await expect(page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).resolves.toBe("main");
 }
 
+/** WCAG contrast ratio of two rgb()/rgba() colours (alpha ignored: our colours are opaque). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r = 0, g = 0, bl = 0] = (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lin = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(bl);
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * Tabs until the focused element is inside `within`, then returns the rings drawn around it
+ * (outline, then each box-shadow ring outside it) with the colour of what lies behind them.
+ */
+async function focusRings(page: Page, within: string): Promise<{ background: string; rings: Array<{ color: string; width: number }> }> {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    const found = await page.evaluate((sel) => {
+      const { document, window } = globalThis as unknown as InPage;
+      const el = document.activeElement;
+      if (!el?.closest(sel) || !el.matches(":focus-visible")) return null;
+      let bg = "rgba(0, 0, 0, 0)";
+      for (let p = el.parentElement; p && /rgba\(0, 0, 0, 0\)|transparent/.test(bg); p = p.parentElement) bg = window.getComputedStyle(p).backgroundColor;
+      const s = window.getComputedStyle(el);
+      return { background: bg, outline: { color: s.outlineColor, style: s.outlineStyle, width: parseFloat(s.outlineWidth), offset: parseFloat(s.outlineOffset) }, shadow: s.boxShadow as string };
+    }, within);
+    if (!found) continue;
+    const rings: Array<{ color: string; width: number }> = [];
+    const { outline } = found;
+    if (outline.style !== "none") rings.push({ color: outline.color, width: outline.width });
+    const covered = Math.max(0, outline.style !== "none" ? outline.offset + outline.width : 0);
+    for (const m of found.shadow.matchAll(/(rgba?\([^)]*\)) 0px 0px 0px ([\d.]+)px/g)) rings.push({ color: m[1]!, width: Number(m[2]) - covered });
+    return { background: found.background, rings };
+  }
+  throw new Error(`no focusable element in ${within}`);
+}
+
 describe.skipIf(!chromiumPath)("accessibility smoke check", { timeout: 90_000 }, () => {
   const b = useBrowser();
   let node: TestNode;
@@ -124,6 +162,16 @@ describe.skipIf(!chromiumPath)("accessibility smoke check", { timeout: 90_000 },
     // Every × button says what it removes, for whom.
     await expect(page.getByRole("button", { name: "Retirer jury — ada@a11y.example" }).count()).resolves.toBe(1);
     expect(problems, JSON.stringify(problems)).toEqual([]);
+  });
+
+  it("the focus indicator stands out at 3:1 on the white page and on the blue header (WCAG 1.4.11)", async () => {
+    const { page } = await b.open();
+    for (const [path, within] of [["/login", ".site-header"], ["/login", "main"]] as const) {
+      await page.goto(node.url + path);
+      const { background, rings } = await focusRings(page, within);
+      const visible = rings.filter((r) => r.width >= 2 && contrast(r.color, background) >= 3);
+      expect(visible, `${within}: ${JSON.stringify({ background, rings })}`).not.toEqual([]);
+    }
   });
 
   it("html lang follows the chosen language, and Accept-Language for a first visit", async () => {

@@ -47,9 +47,23 @@ describe.skipIf(!chromiumPath)("templates from a competency framework, in a real
     await expect(page.getByText("Identifie et décrit les apports et indications des outils et techniques de créativité.").first().isVisible()).resolves.toBe(true);
   });
 
-  it("generates the innovation ladder from the matrix", async () => {
+  it("generates the innovation ladder from the matrix, which shows one template per level", async () => {
     await page.getByRole("button", { name: "Générer l'échelle de badges de cette compétence" }).first().click();
     await expect(page.getByText(/5 modèle\(s\) créé\(s\)/).isVisible()).resolves.toBe(true);
+    // The matrix's "templates" row of the innovation competency: one draft per level, in level order.
+    const innovation = page.locator("section.competency", { has: page.getByRole("heading", { name: /Créer de la valeur par l'innovation/ }) });
+    const cells = innovation.locator("tr.templates td");
+    await expect(cells.count()).resolves.toBe(5);
+    const levels = ["novice", "intermédiaire", "compétent", "avancé", "expert"];
+    for (const [i, level] of levels.entries()) {
+      const links = cells.nth(i).locator("p.template a");
+      await expect(links.allTextContents()).resolves.toEqual([`Créer de la valeur par l'innovation scientifique et technique : niveau ${level}`]);
+      await expect(cells.nth(i).getByText("brouillon").isVisible()).resolves.toBe(true);
+      await expect(cells.nth(i).getByText("0 titulaire(s)").isVisible()).resolves.toBe(true);
+    }
+    // The other competencies of the framework have no template yet.
+    const others = page.locator("section.competency", { hasNot: page.getByRole("heading", { name: /Créer de la valeur par l'innovation/ }) });
+    await expect(others.locator("tr.templates p.template").count()).resolves.toBe(0);
   });
 
   it("edits the intermediate level's criteria, then publishes it", async () => {
@@ -64,14 +78,35 @@ describe.skipIf(!chromiumPath)("templates from a competency framework, in a real
     await expect(page.getByText("Modèle publié").isVisible()).resolves.toBe(true);
   });
 
-  it("finds it in the public catalogue, typing without accents", async () => {
+  it("publishes the novice level too", async () => {
+    await page.goto(`${node.url}/issuers/ecm/achievements`);
+    await page.getByRole("link", { name: /niveau novice/ }).click();
+    await page.getByRole("button", { name: "Publier" }).click();
+    await expect(page.getByText("Modèle publié").isVisible()).resolves.toBe(true);
+  });
+
+  it("finds it in the public catalogue, typing without accents: the other level goes, the count and the URL change", async () => {
     const visitor = await b.open();
-    await visitor.page.goto(`${node.url}/catalogue`);
-    await visitor.page.getByRole("searchbox", { name: "Mots-clés" }).fill("innovation intermediaire");
-    await visitor.page.getByRole("link", { name: /niveau intermédiaire/ }).waitFor();
-    await expect(visitor.page.getByRole("link", { name: /niveau novice/ }).count()).resolves.toBe(0);
-    await visitor.page.getByRole("link", { name: /niveau intermédiaire/ }).click();
-    await expect(visitor.page.getByText("Validé en jury de fin de semestre.").isVisible()).resolves.toBe(true);
+    const v = visitor.page;
+    await v.goto(`${node.url}/catalogue`);
+    const count = v.locator("#catalogue-results .results-count");
+    // Both published levels are listed before any search.
+    await expect(count.textContent()).resolves.toBe("2 badges");
+    await expect(v.getByRole("link", { name: /niveau novice/ }).isVisible()).resolves.toBe(true);
+    await expect(v.getByRole("link", { name: /niveau intermédiaire/ }).isVisible()).resolves.toBe(true);
+    await v.getByRole("searchbox", { name: "Mots-clés" }).fill("innovation intermediaire");
+    // htmx swaps the results in place: the novice level disappears, the count drops, the URL follows.
+    await v.getByRole("link", { name: /niveau novice/ }).waitFor({ state: "detached" });
+    await expect(count.textContent()).resolves.toBe("1 badge");
+    await expect(v.getByRole("link", { name: /niveau intermédiaire/ }).isVisible()).resolves.toBe(true);
+    await v.waitForURL((u) => u.searchParams.get("q") === "innovation intermediaire");
+    // Choosing the framework brings its competency select (swapped in beside the results).
+    await v.getByLabel("Référentiel", { exact: true }).selectOption({ label: "Référentiel centralien" });
+    await v.getByLabel("Compétence", { exact: true }).selectOption({ label: "innovation — Créer de la valeur par l'innovation scientifique et technique" });
+    await v.waitForURL((u) => u.searchParams.has("competency"));
+    await expect(count.textContent()).resolves.toBe("1 badge");
+    await v.getByRole("link", { name: /niveau intermédiaire/ }).click();
+    await expect(v.getByText("Validé en jury de fin de semestre.").isVisible()).resolves.toBe(true);
     expect(visitor.problems).toEqual([]);
   });
 });

@@ -77,7 +77,7 @@ describe("badge templates", () => {
     expect(doc.creditsAvailable).toBe(2.5);
     expect(doc.alignment[0]).toMatchObject({ type: ["Alignment"], targetCode: "innovation" });
     expect(doc.creator).toMatchObject({ id: `${node.url}/issuers/centrale`, type: ["Profile"], name: "Centrale" });
-    expect(doc.related[0]).toMatchObject({ id: `${node.url}/achievements/${id}/en`, inLanguage: "en" });
+    expect(doc.related[0]).toMatchObject({ id: `${node.url}/achievements/${id}/versions/1/en`, inLanguage: "en" });
     const en = (await (await fetch(`${node.url}/achievements/${id}/en`, { headers: { Accept: "application/json" } })).json()) as any;
     expect(en.name).toBe(validFields.enName);
     const ob2 = (await (await fetch(`${node.url}/ob2/badgeclasses/${id}`)).json()) as any;

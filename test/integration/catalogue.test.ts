@@ -32,11 +32,17 @@ describe("public catalogue", () => {
     const db = node.database.db;
     await db.insertInto("frameworks").values({ id: "fw-1", issuer_id: amu.id, name: "Référentiel", description: "", source_url: null, source_kind: "csv", case_uri: null, levels: JSON.stringify([{ code: "novice", name: "Novice", rank: 1, required: true }, { code: "avance", name: "Avancé", rank: 4, required: false }]), created_by: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }).execute();
     await db.insertInto("framework_items").values({ id: "item-1", framework_id: "fw-1", parent_id: null, code: "C1", name: "Innover", short_name: null, position: 1, case_uri: null }).execute();
+    await db.insertInto("framework_items").values({ id: "item-1a", framework_id: "fw-1", parent_id: "item-1", code: "C1.a", name: "Oser", short_name: null, position: 2, case_uri: null }).execute();
+    await db.insertInto("framework_items").values({ id: "item-0", framework_id: "fw-1", parent_id: null, code: "C0", name: "Communiquer", short_name: null, position: 0, case_uri: null }).execute();
+    await db.insertInto("frameworks").values({ id: "fw-2", issuer_id: amu.id, name: "Autre référentiel", description: "", source_url: null, source_kind: "csv", case_uri: null, levels: JSON.stringify([{ code: "novice", name: "Novice", rank: 1, required: true }]), created_by: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }).execute();
+    await db.insertInto("framework_items").values({ id: "item-2", framework_id: "fw-2", parent_id: null, code: "D1", name: "Décider", short_name: null, position: 1, case_uri: null }).execute();
 
     await template("competence", amu, { name: "Compétence numérique", tags: ["numérique", "pix"], achievementType: "Competency" });
     await template("python", sciences, { name: "Programmer en Python", tags: ["python"], achievementType: "Course", inLanguage: "en" });
     await template("level", amu, { name: "Innover — niveau avancé", frameworkId: "fw-1", competencyId: "item-1", levelCode: "avance", achievementType: "Badge" });
     await template("other", other, { name: "Prise de parole", tags: ["oral"], achievementType: "Certificate" });
+    // French first, with an English edition beside it (as the level ladder makes them).
+    await template("bilingual", other, { name: "Travailler en équipe", achievementType: "Competency", edition: { inLanguage: "en", name: "Teamwork", description: "Working in a team." } });
     await template("draft", amu, { name: "Compétence brouillon", tags: ["pix"] }, false);
     await template("archived", amu, { name: "Compétence archivée", tags: ["pix"] });
     await node.services.achievements.archive(systemActor, ids.archived!);
@@ -54,8 +60,64 @@ describe("public catalogue", () => {
   it("filters by tag, type and language", async () => {
     expect(await ids_("/catalogue?tag=pix")).toEqual([ids.competence]);
     expect(await ids_("/catalogue?type=Course")).toEqual([ids.python]);
-    expect(await ids_("/catalogue?language=en")).toEqual([ids.python]);
+    expect(await ids_("/catalogue?language=en")).toEqual([ids.python, ids.bilingual]);
     expect(await ids_("/catalogue?type=Certificate&language=en")).toEqual([]);
+  });
+
+  it("a language finds the templates with an edition in it: main language or English edition", async () => {
+    // "Programmer en Python" is in English; "Travailler en équipe" is French with an English edition.
+    expect(await ids_("/catalogue?language=en")).toEqual([ids.python, ids.bilingual]);
+    expect(await ids_("/catalogue?language=fr&q=equipe")).toEqual([ids.bilingual]);
+    expect(await ids_("/catalogue?language=en&type=Competency")).toEqual([ids.bilingual]);
+    expect(await ids_("/issuers/autre/catalogue?language=en")).toEqual([ids.bilingual]);
+    expect(await ids_("/catalogue?language=de")).toEqual([]);
+    // The language list offers English once, whether a template is in English or has an English edition.
+    const html = await (await get("/issuers/autre/catalogue")).text();
+    expect(html.match(/<option value="en"[^>]*>/g)).toHaveLength(1);
+  });
+
+  it("offers a framework's competencies once the framework is chosen, in both catalogues", async () => {
+    for (const base of ["/catalogue", "/issuers/amu/catalogue"]) {
+      // No framework chosen: nothing to pick a competency from.
+      expect(await (await get(base)).text()).not.toContain('name="competency"');
+      const html = await (await get(`${base}?framework=fw-1`)).text();
+      // Competencies only (not their sub-competencies), in the framework's order, and none of another framework's.
+      expect(html).toContain('<select id="c-competency" name="competency">');
+      expect(html.match(/<option value="item-[^"]*"/g)).toEqual(['<option value="item-0"', '<option value="item-1"']);
+      expect(html).toContain('<option value="item-1">C1 — Innover</option>');
+      const chosen = await (await get(`${base}?framework=fw-1&competency=item-1`)).text();
+      expect(chosen).toContain('<option value="item-1" selected>C1 — Innover</option>');
+      expect(linkedIds(chosen)).toEqual([ids.level]);
+      expect(linkedIds(await (await get(`${base}?framework=fw-1&competency=item-0`)).text())).toEqual([]);
+    }
+  });
+
+  it("with htmx, changing the framework swaps the competency select beside the results", async () => {
+    const htmx = { "HX-Request": "true" };
+    const partial = await (await get("/catalogue?framework=fw-2", htmx)).text();
+    expect(partial).toMatch(/<div class="field" id="c-competency-field" hx-swap-oob="true">\s*<label for="c-competency">/);
+    expect(partial).toContain('<option value="item-2">D1 — Décider</option>');
+    expect(partial).not.toContain('value="item-1"');
+    // Back to "any framework": the swapped field is empty.
+    const none = await (await get("/issuers/amu/catalogue?q=innover", htmx)).text();
+    expect(none).toContain('<div id="c-competency-field" hidden hx-swap-oob="true"></div>');
+    // The page has the same container (the swap's target), not a second copy of it.
+    const page = await (await get("/catalogue?framework=fw-2")).text();
+    expect(page.match(/id="c-competency-field"/g)).toHaveLength(1);
+    expect(page).not.toContain("hx-swap-oob");
+  });
+
+  it("a competency of another framework is dropped when the framework changes (results, select and pushed URL)", async () => {
+    const res = await get("/catalogue?framework=fw-2&competency=item-1", { "HX-Request": "true" });
+    const partial = await res.text();
+    expect(partial).toContain('<option value="item-2">D1 — Décider</option>');
+    expect(partial).not.toContain(" selected>");
+    expect(res.headers.get("HX-Push-Url")).toBe("/catalogue?framework=fw-2");
+    // Without JavaScript too: the form shows the framework's competencies, none chosen.
+    const page = await (await get("/catalogue?framework=fw-1&competency=item-2")).text();
+    expect(page).toContain('<option value="item-1">C1 — Innover</option>');
+    expect(page).not.toMatch(/value="item-2"/);
+    expect(linkedIds(page)).toEqual([ids.level]);
   });
 
   it("filters by framework, competency and level given as URL parameters", async () => {
@@ -77,7 +139,7 @@ describe("public catalogue", () => {
 
   it("never shows drafts or archived templates", async () => {
     const all = await ids_("/catalogue");
-    expect(all.sort()).toEqual([ids.competence, ids.python, ids.level, ids.other].sort());
+    expect(all.sort()).toEqual([ids.competence, ids.python, ids.level, ids.other, ids.bilingual].sort());
     expect(await ids_("/catalogue?q=brouillon")).toEqual([]);
     expect(await ids_("/catalogue?q=archivee")).toEqual([]);
   });

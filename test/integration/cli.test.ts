@@ -120,7 +120,14 @@ describe("cli: failures", () => {
     writeFileSync(file, "");
     const run = await cli(["migrate"], { env: { FRANCEBADGE_DATABASE_URL: join(file, "db.sqlite") } });
     expectExit(run, 1);
-    expect(run.stderr).toContain("error: migrate failed unexpectedly:");
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: Database error: cannot open \S+\/not-a-directory\/db\.sqlite: (ENOTDIR|EEXIST)/)]);
+  });
+
+  it("an unreachable PostgreSQL is one line with the password masked, not a stack trace", async () => {
+    const run = await cli(["migrate"], { env: { FRANCEBADGE_DATABASE_URL: "postgres://fb:hunter2-secret@127.0.0.1:1/fb" } });
+    expectExit(run, 1);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: Database error: cannot connect to postgres:\/\/fb:\*\*\*@127\.0\.0\.1:1\/fb: ECONNREFUSED/)]);
+    expect(run.stderr).not.toContain("hunter2");
   });
 });
 
@@ -171,6 +178,11 @@ describe("cli: admin create", () => {
     const login = (password: string) => services.auth.login({ email: "staff@univ.example", password, ip: null, userAgent: null });
     expect((await login(PASSWORD)).ok).toBe(true);
     expect((await login("old password 123")).ok).toBe(false);
+    // Promotion, password and audit event were written together: one event, by the command line.
+    const events = await services.audit.listForObject("user", created.ok ? created.value.id : "");
+    expect(events.filter((e) => e.action === "account.promote").map((e) => [e.actor_label, JSON.parse(e.details ?? "{}")])).toEqual([
+      ["cli", { email: "staff@univ.example", wasNodeAdmin: false, passwordSet: true }],
+    ]);
   });
 
   it("refuses a password under 10 characters, or none, and stores nothing", async () => {

@@ -7,14 +7,15 @@ import { readShared, skipIfNoShared } from "../helpers/shared-data.ts";
 // CASE 1.0 import, the exports and the round trips (CSV → CSV, CASE → CASE, CSV → CASE).
 
 /** The structure of a framework without row ids (what a round trip must keep). */
-// lossy: through CASE, which carries neither evaluation situations nor the optional-level flag.
-const shape = (d: FrameworkDraft, opts: { lossy?: boolean } = {}) => ({
-  levels: d.levels.map((l) => ({ code: l.code, name: l.name, rank: l.rank, ...(opts.lossy ? {} : { required: l.required }) })),
+const shape = (d: FrameworkDraft) => ({
+  levels: d.levels.map((l) => ({ code: l.code, name: l.name, rank: l.rank, required: l.required })),
   competencies: d.competencies.map((c) => ({
     code: c.code, name: c.name, shortName: c.shortName,
-    subs: c.subs.map((s) => ({ code: s.code, name: s.name, cells: s.cells.map((x) => ({ ...x, situations: opts.lossy ? [] : x.situations })) })),
+    subs: c.subs.map((s) => ({ code: s.code, name: s.name, cells: s.cells.map((x) => ({ levelCode: x.levelCode, descriptor: x.descriptor, situations: x.situations })) })),
   })),
 });
+/** The structure, name and description: a CASE round trip keeps them all (a framework without source URL gets the package's). */
+const full = (d: FrameworkDraft) => ({ name: d.name, description: d.description, ...shape(d) });
 
 describe("CASE 1.0 import, exports and round trips", () => {
   let node: TestNode;
@@ -90,28 +91,57 @@ describe("CASE 1.0 import, exports and round trips", () => {
     expect((await load(second)).levels.find((l) => l.code === "competent")!.required).toBe(false);
   });
 
-  it("exports CASE JSON; re-importing it gives the same structure and keeps the CFItem identifiers and URIs", async () => {
+  it("exports CASE JSON; re-importing it gives the same framework and keeps the CFItem identifiers and URIs", async () => {
     const first = await importVia("case", { file: { name: "ref.json", bytes: fixture("case-small.json") } }, {});
     const exported = await download(`/frameworks/${first}/export.case.json`);
     expect(exported.res.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     const pkg = JSON.parse(new TextDecoder().decode(exported.bytes));
     expect(pkg.CFDocument).toMatchObject({ identifier: "9b1e0c1a-0000-4000-8000-000000000001", creator: "École d'ingénieurs" });
-    expect(pkg.CFAssociations.every((a: { associationType: string }) => a.associationType === "isChildOf")).toBe(true);
+    expect(new Set(pkg.CFAssociations.map((a: { associationType: string }) => a.associationType))).toEqual(new Set(["isChildOf"]));
     // Stable: the same framework exports byte for byte the same package.
     expect((await download(`/frameworks/${first}/export.case.json`)).bytes).toEqual(exported.bytes);
-    const second = await importVia("case", { file: { name: "back.json", bytes: exported.bytes } }, { caseName: "Retour CASE" });
+    const res = await upload(actors.creator, "/issuers/ecole/frameworks/import/case", {}, { file: { name: "back.json", bytes: exported.bytes, type: "application/json" } });
+    const preview = await actors.creator.text(res.headers.get("Location")!);
+    expect(preview.body).not.toContain(esc("ne donne pas le code"));
+    const second = (await actors.creator.submit(`${res.headers.get("Location")}/confirm`, {})).headers.get("Location")!.replace("/frameworks/", "");
     const [a, b] = [await load(first), await load(second)];
-    expect(shape(b)).toEqual(shape(a));
+    expect(full(b)).toEqual(full(a));
     expect(b.competencies.flatMap((c) => [c.caseUri, ...c.subs.map((s) => s.caseIdentifier)])).toEqual(a.competencies.flatMap((c) => [c.caseUri, ...c.subs.map((s) => s.caseIdentifier)]));
   });
 
-  it("a CSV framework exported as CASE re-imports with the same competencies, levels and descriptors", async () => {
-    const first = await importVia("csv", { framework: { name: "framework.csv", bytes: fixture("small-framework.csv") } }, { name: "Vers CASE" });
+  it("a package without level codes (another tool's) says in the preview which levels were guessed", async () => {
+    const res = await upload(actors.creator, "/issuers/ecole/frameworks/import/case", {}, { file: { name: "ref.json", bytes: fixture("case-small.json"), type: "application/json" } });
+    const preview = await actors.creator.text(res.headers.get("Location")!);
+    expect(preview.body).toContain(esc("Le paquet ne donne pas le code ou le caractère facultatif de ces niveaux : Novice (novice), Intermédiaire (intermediaire), Compétent (competent)."));
+    const en = await (await actors.creator.get(res.headers.get("Location")!, { "Accept-Language": "en" })).text();
+    expect(en).toContain(esc("The package does not give the code or the optional flag of these levels: Novice (novice)"));
+  });
+
+  it("CSV → CASE → same framework: custom level codes and ranks, optional flags, descriptors, evaluation situations", async () => {
+    const first = await importVia("csv", {
+      framework: { name: "framework.csv", bytes: fixture("custom-framework.csv") },
+      levels: { name: "levels.csv", bytes: fixture("custom-levels.csv") },
+      situations: { name: "evaluation-situations.csv", bytes: fixture("custom-situations.csv") },
+    }, { name: "Vers CASE", sourceUrl: "https://referentiels.example.org/equipe" });
+    const original = await load(first);
+    // The fixture is what the round trip must keep: codes not made from names, an "Expert" level
+    // that is required (the default scale says optional), a level without descriptor, ranks with gaps.
+    expect(original.levels.map((l) => [l.code, l.name, l.rank, l.required])).toEqual([["l1", "Débutant", 1, true], ["l2", "Confirmé", 2, false], ["expert", "Expert", 5, true], ["l9", "Référent", 7, false]]);
+    expect(original.competencies[1]!.subs[0]!.cells.find((c) => c.levelCode === "l9")).toEqual({ levelCode: "l9", descriptor: "", situations: ["Hackathon « données ouvertes »"] });
     const pkg = await download(`/frameworks/${first}/export.case.json`);
+    const json = JSON.parse(new TextDecoder().decode(pkg.bytes));
+    // Situations are CASE CFItems of a declared type, tied to the cells' rubric levels.
+    expect(json.CFDefinitions.CFItemTypes.map((t: { title: string }) => t.title)).toEqual(["Evaluation situation"]);
+    expect(json.CFItems.filter((i: { CFItemType: string }) => i.CFItemType === "Evaluation situation").map((i: { fullStatement: string }) => i.fullStatement))
+      .toEqual(["Projet de groupe S1", "Stage ouvrier", "Atelier d'écoute active", "Hackathon « données ouvertes »"]);
     const second = await importVia("case", { file: { name: "x.json", bytes: pkg.bytes } }, {});
-    // CASE has no place for evaluation situations; the level codes come back from the level names.
-    expect(shape(await load(second), { lossy: true })).toEqual(shape(await load(first), { lossy: true }));
-    expect((await load(second)).competencies[0]!.subs[0]!.caseUri).toBe(`${node.url}/frameworks/${first}#item-${(await load(first)).competencies[0]!.subs[0]!.id}`);
+    const back = await load(second);
+    expect(full(back)).toEqual(full(original));
+    expect(back.sourceUrl).toBe("https://referentiels.example.org/equipe");
+    expect(back.competencies[0]!.subs[0]!.caseUri).toBe(`${node.url}/frameworks/${first}#item-${original.competencies[0]!.subs[0]!.id}`);
+    // And once more: CASE → CASE keeps it too.
+    const third = await importVia("case", { file: { name: "y.json", bytes: (await download(`/frameworks/${second}/export.case.json`)).bytes } }, {});
+    expect(full(await load(third))).toEqual(full(original));
   });
 
   it("round-trips the shared Centrale CSVs (CSV → CSV and CSV → CASE → same structure)", async (ctx) => {
@@ -128,7 +158,7 @@ describe("CASE 1.0 import, exports and round trips", () => {
     }, { name: "Centrale bis" });
     const viaCase = await importVia("case", { file: { name: "c.json", bytes: files[3]!.bytes } }, {});
     expect(shape(await load(viaCsv))).toEqual(shape(await load(first)));
-    expect(shape(await load(viaCase), { lossy: true })).toEqual(shape(await load(first), { lossy: true }));
+    expect(full(await load(viaCase))).toEqual(full(await load(first)));
     expect((await load(viaCase)).levels.map((l) => [l.code, l.required])).toEqual([["novice", true], ["intermediaire", true], ["competent", true], ["avance", false], ["expert", false]]);
   });
 

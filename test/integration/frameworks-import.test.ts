@@ -132,7 +132,7 @@ describe("framework import (CSV) with preview", () => {
         framework: { name: "framework.csv", bytes: fixture("small-framework.csv") },
         situations: { name: "evaluation-situations.csv", bytes: fixture("bad-situations.csv") },
       });
-      expect(body).toContain(`<td>situations.csv</td><td>3</td><td>${esc("Cette situation vise une compétence inconnue « inconnue ».")}</td>`);
+      expect(body).toContain(`<td>evaluation-situations.csv</td><td>3</td><td>${esc("Cette situation vise une compétence inconnue « inconnue ».")}</td>`);
     });
 
     it("a missing framework.csv, a missing name, a javascript: source URL", async () => {

@@ -130,6 +130,41 @@ describe("level ladder and matrix templates", () => {
     expect(ladder[3]!.content.criteria.narrative).toContain("- **DONNÉES** : descripteur à préciser");
   });
 
+  it("is all or nothing: a failure while storing level 3 leaves no template, no link, no audit; running again then works", async () => {
+    const imported = await node.services.frameworks.importCsv(systemActor, actors.issuer, { name: "Échelle en échec", sourceUrl: null, framework: fixture("small-framework.csv") });
+    if (!imported.ok) throw new Error("fixture did not import");
+    const fw = await load(imported.value.id);
+    const c = fw.competencies[0]!;
+    const real = node.services.achievements;
+    let stored = 0;
+    const failing = {
+      ...real,
+      defineIn: async (...args: Parameters<typeof real.defineIn>) => {
+        if (args[3].content.levelCode === "competent") throw new Error("injected failure on level 3");
+        stored++;
+        return real.defineIn(...args);
+      },
+    };
+    const deps = { db: node.database.db, clock: node.services.clock, audit: node.services.audit, origin: node.url };
+    const before = { achievements: await countRows(node, "achievements"), events: (await node.services.audit.listForObject("framework", fw.id)).length };
+    await expect(createFrameworksService({ ...deps, achievements: failing }).generateLadder(systemActor, actors.issuer, fw.id, c.id)).rejects.toThrow("injected failure on level 3");
+    expect(stored).toBe(2); // levels 1 and 2 were written inside the transaction, then rolled back
+    expect(await countRows(node, "achievements")).toBe(before.achievements);
+    expect(await ladderOf(fw.id, c.id)).toEqual([]);
+    expect((await node.services.audit.listForObject("framework", fw.id)).length).toBe(before.events);
+
+    // A template that fails its checks at level 3 stops the run before anything is written.
+    const refused = { ...real, validate: async (issuerId: string, input: unknown) => ((input as { levelCode?: string }).levelCode === "competent" ? { ok: false as const, error: { name: "achievements.errors.nameRequired" } } : real.validate(issuerId, input)) };
+    expect(await createFrameworksService({ ...deps, achievements: refused }).generateLadder(systemActor, actors.issuer, fw.id, c.id)).toEqual({ ok: false, error: { name: "achievements.errors.nameRequired" } });
+    expect(await countRows(node, "achievements")).toBe(before.achievements);
+
+    const again = await node.services.frameworks.generateLadder(systemActor, actors.issuer, fw.id, c.id);
+    expect(again.ok && again.value.created.map((a) => a.row.level_code)).toEqual(["novice", "intermediaire", "competent", "avance", "expert"]);
+    const ladder = await ladderOf(fw.id, c.id);
+    expect(ladder).toHaveLength(5);
+    for (let i = 1; i < ladder.length; i++) expect((await real.prerequisites(ladder[i]!.row.id)).map((r) => r.id)).toEqual([ladder[i - 1]!.row.id]);
+  });
+
   it("from CASE: alignments point to the CFItem URIs with targetType CFItem, on a 3-level scale", async () => {
     const fw = await load(fromCase);
     const eth = fw.competencies[0]!;

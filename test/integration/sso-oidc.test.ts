@@ -97,6 +97,8 @@ describe("OpenID Connect single sign-on against a real provider (oidc-provider)"
     expect((await login(second, "alice-sub")).status).toBe(303);
     expect((await second.text("/account")).body).toContain("alice@univ-oidc.fr");
     expect(await countUsers()).toBe(before + 1);
+    const logins = await node.database.db.selectFrom("audit_events").select(["action", "details"]).where("action", "=", "auth.login").where("object_id", "=", user.id).execute();
+    expect(logins.map((e) => JSON.parse(e.details ?? "{}"))).toEqual([{ method: "sso", provider: "oidc:univ" }, { method: "sso", provider: "oidc:univ" }]);
   });
 
   it("gives the staff role from the mapping rule (scoped affiliation claim)", async () => {

@@ -83,7 +83,7 @@ describe("building a framework from CSV", () => {
       ["levels.csv", 3, "frameworks.errors.levelRequired"],
       ["levels.csv", 4, "frameworks.errors.levelCode"],
       ...[4, 5, 6, 7, 9, 10].map((line) => ["framework.csv", line, "frameworks.errors.unknownLevel"]),
-      ["situations.csv", 3, "frameworks.errors.situationCompetency"],
+      ["evaluation-situations.csv", 3, "frameworks.errors.situationCompetency"],
     ]);
   });
 

@@ -105,6 +105,8 @@ export const frameworksMessages = defineMessages({
     "frameworks.warnings.caseSecondParent": "« {title} » a plusieurs parents : seul le premier est retenu.",
     "frameworks.warnings.caseIgnored": "{count} élément(s) hors des deux premiers niveaux ou non rattaché(s) ont été ignorés.",
     "frameworks.warnings.caseCriterionIgnored": "Le critère de grille sur « {title} » est ignoré : seuls les critères des sous-compétences sont lus.",
+    "frameworks.warnings.caseDefaultScale": "Le paquet ne décrit aucun niveau (pas de CFRubrics) : l'échelle par défaut s'applique (Novice, Intermédiaire, Compétent, puis Avancé et Expert facultatifs).",
+    "frameworks.warnings.caseLevelsGuessed": "Le paquet ne donne pas le code ou le caractère facultatif de ces niveaux : {levels}. Les codes sont tirés des noms et seuls Avancé et Expert sont facultatifs ; vérifiez l'échelle après l'import.",
   },
   en: {
     "frameworks.title": "Competency frameworks",
@@ -209,5 +211,7 @@ export const frameworksMessages = defineMessages({
     "frameworks.warnings.caseSecondParent": "“{title}” has several parents: only the first one is kept.",
     "frameworks.warnings.caseIgnored": "{count} item(s) below the second level or not attached were ignored.",
     "frameworks.warnings.caseCriterionIgnored": "The rubric criterion on “{title}” is ignored: only sub-competency criteria are read.",
+    "frameworks.warnings.caseDefaultScale": "The package describes no level (no CFRubrics): the default scale applies (Novice, Intermédiaire, Compétent, then the optional Avancé and Expert).",
+    "frameworks.warnings.caseLevelsGuessed": "The package does not give the code or the optional flag of these levels: {levels}. Codes are made from the names and only Avancé and Expert are optional; check the scale after the import.",
   },
 });
