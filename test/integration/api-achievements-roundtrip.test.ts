@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
 import { loadSchemaSet, type SchemaSet } from "../../src/verification/json-schemas.ts";
+import { apiTemplateBody } from "../fixtures/api-template-body.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { sharedPath, skipIfNoShared } from "../helpers/shared-data.ts";
 
@@ -11,17 +12,7 @@ type Json = Record<string, any>;
 // refuses, and never lets a body choose the template's creator.
 
 const full = {
-  name: "Gestion de projet agile",
-  description: "Conduire un projet en équipe avec une méthode agile.",
-  criteria: { narrative: "Mener un projet de six semaines.", id: "https://example.org/criteres" },
-  tag: ["agile", "projet"],
-  alignment: [{ type: ["Alignment"], targetName: "Piloter un projet", targetUrl: "https://example.org/c/1", targetType: "ceasn:Competency" }],
-  achievementType: "Competency",
-  creditsAvailable: 2,
-  fieldOfStudy: "Management",
-  humanCode: "GP-01",
-  specialization: "Agilité",
-  inLanguage: "fr",
+  ...apiTemplateBody,
   validForDays: 365,
   edition: { inLanguage: "en", name: "Agile project management", description: "Lead a team project the agile way.", criteriaNarrative: "Run a six-week project." },
   resultDescription: [{

@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import type { IssuerRow } from "../../src/db/database.ts";
+import { apiTemplateBody as validBody } from "../fixtures/api-template-body.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
 type Json = Record<string, any>;
 
-const validBody = {
-  name: "Gestion de projet agile",
-  description: "Conduire un projet en équipe avec une méthode agile.",
-  criteria: { narrative: "Mener un projet de **six semaines**.", id: "https://example.org/criteres" },
-  tag: ["agile", "projet"],
-  alignment: [{ type: ["Alignment"], targetName: "Piloter un projet", targetUrl: "https://example.org/c/1", targetType: "ceasn:Competency" }],
-  achievementType: "Competency",
-  creditsAvailable: 2,
-  fieldOfStudy: "Management",
-  humanCode: "GP-01",
-  specialization: "Agilité",
-  inLanguage: "fr",
-};
 
 describe("REST API for templates", () => {
   let node: TestNode;
