@@ -43,7 +43,7 @@ import { healthRoutes } from "./health/health.routes.ts";
 import { createHealthService } from "./health/health.service.ts";
 import { homeRoutes } from "./home/home.routes.ts";
 import { imageFilesRoutes, imagesRoutes } from "./images/images.routes.ts";
-import { createImagesService } from "./images/images.service.ts";
+import { createImagesService, prepareUpload } from "./images/images.service.ts";
 import { cookieKit } from "./http/cookies.ts";
 import { csrfProtection } from "./http/csrf.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -206,7 +206,8 @@ export function createServices(deps: AppDeps) {
   });
   const urls = nodeUrls(config.origin);
   const keys = createKeysService({ db, clock, audit, secret: config.secret, urls });
-  const issuers = createIssuersService({ db, clock, audit, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
+  const images = createImagesService({ db, clock, audit });
+  const issuers = createIssuersService({ db, clock, audit, images: { check: prepareUpload, upload: images.upload, url: (id) => urls.image(id) }, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
   const tokens = createTokensService({ db, clock, audit });
   const jobs = createJobQueue({ db, postgres: deps.dialect === "postgres", clock, ...config.jobs });
   const { mail, members } = createMailAndMembers({ config, db, clock, audit, jobs, accounts, issuers });
@@ -221,7 +222,6 @@ export function createServices(deps: AppDeps) {
       return frameworks.checkReferences(issuerId, content);
     },
   });
-  const images = createImagesService({ db, clock, audit });
   frameworks = createFrameworksService({
     db, clock, audit, achievements, origin: config.origin, countHolders: (ids) => credentials.countHolders(ids), publisher: () => federation?.frameworkPublisher,
   });

@@ -32,7 +32,7 @@ async function prepareInput(body: Body): Promise<Omit<PrepareInput, "achievement
   if (source === "csv" && file instanceof File && file.size > MAX_CSV_BYTES) return { tooBig: true };
   return {
     source: source === "csv" ? "csv" : source === "paste" ? "paste" : "single",
-    single: { email: text(body, "email"), name: text(body, "name"), evidence: text(body, "evidence"), narrative: text(body, "narrative"), result: text(body, "result") },
+    single: { email: text(body, "email"), name: text(body, "name"), evidence: text(body, "evidence"), narrative: text(body, "narrative"), result: text(body, "result"), contact: text(body, "contact") },
     paste: text(body, "recipients"),
     csv: file instanceof File && file.size > 0 ? new Uint8Array(await file.arrayBuffer()) : null,
     notify: text(body, "notify") === "1",
@@ -91,7 +91,8 @@ export function awardListsRoutes(d: AwardListsRoutesDeps) {
 
   function prepareFailed(c: Context<AppEnv>, e: PrepareError, achievementId: string, input: Omit<PrepareInput, "achievementId">) {
     if (e.kind === "template") return templateError(c, e.reason);
-    return newPage(c, achievementId, { problem: e.problem, form: { ...input.single, recipients: input.paste, source: input.source } }, 422);
+    const errors = e.problem.field ? { [e.problem.field]: e.problem.key } : undefined;
+    return newPage(c, achievementId, { problem: e.problem, errors, form: { ...input.single, recipients: input.paste, source: input.source } }, 422);
   }
 
   app.get("/issuers/:issuer/award-lists/:id", ...staff, async (c) => {

@@ -2,6 +2,7 @@ import type { Actor } from "../audit/audit.service.ts";
 import type { AwardListRow } from "../db/database.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { newId } from "../shared/tokens.ts";
+import { emailField } from "../shared/validation.ts";
 import { HOLDER_KEY, outcomeOf } from "./award-lists.checks.ts";
 import { readCsv, readPasted, type CsvDetail } from "./award-lists.csv.ts";
 import type { CheckedRow, InputProblem, ListSource, RowInput } from "./award-lists.schema.ts";
@@ -13,7 +14,8 @@ import type { CheckedRow, InputProblem, ListSource, RowInput } from "./award-lis
 export interface PrepareInput {
   achievementId: string;
   source: "single" | "paste" | "csv";
-  single?: Omit<RowInput, "line">;
+  /** The single form; `contact`: where the award e-mail goes when the recipient is an eppn. */
+  single?: Omit<RowInput, "line" | "eppn"> & { contact?: string };
   paste?: string;
   csv?: Uint8Array | null;
   notify: boolean;
@@ -32,7 +34,21 @@ export function readInput(input: Pick<PrepareInput, "source" | "single" | "paste
     const read = readPasted(input.paste ?? "");
     return read.ok ? ok({ rows: read.value, detail: null }) : read;
   }
-  return ok({ rows: [{ line: 1, ...(input.single ?? { email: "" }) }], detail: null });
+  const single = singleRow(input.single ?? { email: "" });
+  return single.ok ? ok({ rows: [single.value], detail: null }) : single;
+}
+
+// The single form: "eppn:<identifier>" as recipient with a contact address beside it is read like
+// a CSV row with both columns (the eppn is the recipient, the address gets the award e-mail). A bad
+// contact address stops the form (nothing stored); beside an e-mail recipient the field is not used.
+function singleRow(single: NonNullable<PrepareInput["single"]>): Result<RowInput, InputProblem> {
+  const { contact, ...row } = single;
+  const text = (contact ?? "").normalize("NFC").trim();
+  const eppn = /^\s*eppn:/i.test(row.email) ? row.email.trim().slice(5).trim() : "";
+  if (!text || !eppn) return ok({ line: 1, ...row });
+  const email = emailField.safeParse(text);
+  if (!email.success) return err({ key: "awards.input.contact", field: "contact" });
+  return ok({ line: 1, ...row, email: email.data, eppn });
 }
 
 /** award_items rows of checked rows; `status` may decide a row's status (e.g. "skipped"). */

@@ -65,6 +65,8 @@ export interface CheckedRow {
 export interface InputProblem {
   key: string;
   params?: Record<string, string | number>;
+  /** The form field the problem is about (shown next to it), when there is one. */
+  field?: "contact";
 }
 
 // OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets

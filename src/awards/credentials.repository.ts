@@ -92,10 +92,6 @@ export function listCredentialsOfRecipient(db: Db, recipients: TypedRecipient[])
     .orderBy("created_at", "desc").execute();
 }
 
-/** Credentials of a template, newest first (staff view). */
-export function listCredentialsOfAchievement(db: Db, achievementId: string, limit = 200): Promise<CredentialRow[]> {
-  return db.selectFrom("credentials").selectAll().where("achievement_id", "=", achievementId).orderBy("created_at", "desc").limit(limit).execute();
-}
 
 /** Issuing figures of some issuers: counts per status and per month (YYYY-MM) since a date. */
 export async function credentialStats(db: Db, issuerIds: string[], since: string) {

@@ -15,6 +15,7 @@ import type { StatusListsService } from "../status-lists/status-lists.service.ts
 import type { CredentialRow } from "../db/database.ts";
 import type { Locale } from "../i18n/i18n.ts";
 import type { CredentialsService } from "./credentials.service.ts";
+import { ISSUED_TYPES, issuedTypeOf, issuedTypeParam } from "./issued-credentials.ts";
 
 export interface CredentialsRoutesDeps {
   credentials: CredentialsService;
@@ -30,6 +31,8 @@ export interface CredentialsRoutesDeps {
 }
 
 const JSON_TYPES = ["application/vc+ld+json", "application/ld+json", "application/json"];
+/** Most credentials the staff list shows (newest first). */
+const ISSUED_MAX = 500;
 
 /** Public credential pages and signed JSON, status lists, and staff status changes. */
 export function credentialsRoutes(d: CredentialsRoutesDeps) {
@@ -59,6 +62,17 @@ export function credentialsRoutes(d: CredentialsRoutesDeps) {
       row, issuer, achievement, doc, roles: [...roles], criteriaHtml: renderMarkdown(achievement?.content.criteria.narrative), share,
       expired: row.valid_until ? Date.parse(row.valid_until) < Date.now() : false,
     });
+  });
+
+  // Staff (awarders, jury, admins) list a template's issued credentials: recipient, its type (e-mail,
+  // eppn, other identifier) and contact address; `?type=` keeps one type.
+  app.get("/issuers/:issuer/achievements/:id/credentials", d.guards.loadIssuer, d.guards.requireUser, async (c) => {
+    if (!c.get("roles").has("awarder") && !c.get("roles").has("jury")) return errorResponse(c, d.render, 403, "403");
+    const a = await d.achievements.load(c.req.param("id"));
+    if (!a || a.row.issuer_id !== c.get("issuer").id) return errorResponse(c, d.render, 404, "404");
+    const type = issuedTypeParam(c.req.query("type"));
+    const rows = (await d.credentials.issuedList(a.row.id, type, ISSUED_MAX)).map((r) => ({ ...r, kind: issuedTypeOf(r.recipient_type) }));
+    return d.render(c, "pages/credentials/issued", { issuer: c.get("issuer"), a, rows, type, types: ISSUED_TYPES, max: ISSUED_MAX });
   });
 
   app.get("/issuers/:issuer/status/:purpose", d.guards.loadIssuer, async (c) => {

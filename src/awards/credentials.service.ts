@@ -14,6 +14,8 @@ import { newId } from "../shared/tokens.ts";
 import type { StatusListsService } from "../status-lists/status-lists.service.ts";
 import type { TypedRecipient } from "../sso/recipient-type.ts";
 import * as repo from "./credentials.repository.ts";
+import { listIssuedCredentials } from "./issued-credentials.repository.ts";
+import type { IssuedType } from "./issued-credentials.ts";
 import { createIndexReservations } from "./status-index-reservations.ts";
 import { claimStatusIndexes, listClaimedIndexes } from "./status-indexes.repository.ts";
 
@@ -155,7 +157,8 @@ export function createCredentialsService(deps: CredentialsDeps) {
     heldAmong: (recipient: TypedRecipient, achievementIds: string[]) => repo.listHeldCredentials(db, recipient, achievementIds),
     /** Credentials issued to some recipients, matched on identity type and value. */
     ofRecipients: (recipients: TypedRecipient[]) => repo.listCredentialsOfRecipient(db, recipients),
-    ofAchievement: (achievementId: string) => repo.listCredentialsOfAchievement(db, achievementId),
+    /** The staff list of a template's credentials: recipient type, contact address; one type or all (newest first). */
+    issuedList: (achievementId: string, type: IssuedType | null, limit = 500) => listIssuedCredentials(db, achievementId, type, limit),
     /** Revoked and suspended credentials of an issuer, with their reasons (OB 2.0 revocation list). */
     withdrawn: (issuerId: string) => repo.listCredentialsInStatus(db, issuerId, ["revoked", "suspended"]),
     /** GDPR erasure: the credentials stay issued and verifiable, the learner's address and name go. */

@@ -2,10 +2,11 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { errorResponse } from "../http/errors.ts";
 import { setFlash } from "../http/flash.ts";
-import { formFields } from "../http/form.ts";
+import { formFields, readBody } from "../http/form.ts";
 import type { Guards } from "../http/guards.ts";
 import { isHtmx, type Render } from "../http/render.ts";
 import type { CookieKit } from "../http/cookies.ts";
+import type { UploadInput } from "../images/images.service.ts";
 import type { MembersService } from "../members/members.service.ts";
 import { parseInput } from "../shared/validation.ts";
 import { issuerForm, issuerUpdateForm } from "./issuers.schema.ts";
@@ -18,6 +19,20 @@ export interface IssuersRoutesDeps {
   cookies: CookieKit;
   guards: Guards;
 }
+
+/**
+ * The logo chosen in a (multipart) issuer form, field `logo`, or null when none was chosen. Like
+ * the template form, the file travels with the form (no JavaScript needed) and the service stores
+ * it only once the whole form is valid.
+ */
+async function logoChange(c: Context<AppEnv>, fields: Record<string, string>): Promise<{ file: UploadInput | null; remove: boolean }> {
+  const file = (await readBody(c)).logo;
+  const upload = file instanceof File && file.size > 0 ? { bytes: new Uint8Array(await file.arrayBuffer()), mediaType: file.type, filename: file.name } : null;
+  return { file: upload, remove: fields.removeLogo === "1" };
+}
+
+/** A refused form's values, noting that a logo file was chosen (the browser drops it: the page says so). */
+const refusedForm = (fields: Record<string, string>, logo: { file: UploadInput | null }) => ({ ...fields, logoChosen: logo.file ? "1" : "" });
 
 /** Issuer spaces: public pages, creation (node admins, or admins of the parent) and settings. */
 export function issuersRoutes(d: IssuersRoutesDeps) {
@@ -54,9 +69,10 @@ export function issuersRoutes(d: IssuersRoutesDeps) {
     const fields = await formFields(c);
     if (!(await mayCreateUnder(c, fields.parent))) return errorResponse(c, d.render, 403, "403");
     const form = parseInput(issuerForm, fields);
-    if (!form.ok) return d.render(c, "pages/issuers/new", { form: fields, errors: form.error }, 422);
-    const created = await d.issuers.create(c.get("actor"), form.value);
-    if (!created.ok) return d.render(c, "pages/issuers/new", { form: fields, errors: created.error }, 422);
+    const logo = await logoChange(c, fields);
+    if (!form.ok) return d.render(c, "pages/issuers/new", { form: refusedForm(fields, logo), errors: { ...form.error, ...(await d.issuers.checkLogo(logo.file)) } }, 422);
+    const created = await d.issuers.create(c.get("actor"), form.value, logo);
+    if (!created.ok) return d.render(c, "pages/issuers/new", { form: refusedForm(fields, logo), errors: created.error }, 422);
     if (c.get("user")!.is_node_admin !== 1 || !form.value.parent) {
       await d.members.add(c.get("actor"), created.value, { email: c.get("user")!.email, role: "admin" });
     }
@@ -84,15 +100,16 @@ export function issuersRoutes(d: IssuersRoutesDeps) {
     const issuer = c.get("issuer");
     const fields = await formFields(c);
     const form = parseInput(issuerUpdateForm, fields);
-    if (!form.ok) return d.render(c, "pages/issuers/settings", { issuer, form: fields, errors: form.error }, 422);
+    const logo = await logoChange(c, fields);
+    if (!form.ok) return d.render(c, "pages/issuers/settings", { issuer, form: refusedForm(fields, logo), errors: { ...form.error, ...(await d.issuers.checkLogo(logo.file)) } }, 422);
     // Moving a space hands it to the admins of its new parent: that takes the same right as
     // creating a space there (an unknown parent is left to the service's 422).
     const newParent = form.value.parent ? await d.issuers.findBySlug(form.value.parent) : null;
     if ((newParent?.id ?? null) !== issuer.parent_id && newParent !== undefined && !(await mayCreateUnder(c, form.value.parent))) {
       return errorResponse(c, d.render, 403, "403");
     }
-    const updated = await d.issuers.update(c.get("actor"), issuer, form.value);
-    if (!updated.ok) return d.render(c, "pages/issuers/settings", { issuer, form: fields, errors: updated.error }, 422);
+    const updated = await d.issuers.update(c.get("actor"), issuer, form.value, logo);
+    if (!updated.ok) return d.render(c, "pages/issuers/settings", { issuer, form: refusedForm(fields, logo), errors: updated.error }, 422);
     setFlash(c, d.cookies, { key: "issuers.updated" });
     return isHtmx(c) ? c.body(null, 204, { "HX-Redirect": `/issuers/${issuer.slug}` }) : c.redirect(`/issuers/${issuer.slug}`, 303);
   });

@@ -1,5 +1,6 @@
 import type { AuditService, Actor } from "../audit/audit.service.ts";
 import type { Db, IssuerRow } from "../db/database.ts";
+import type { UploadInput } from "../images/images.service.ts";
 import { isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type FieldErrors, type Result } from "../shared/result.ts";
 import { isUniqueViolation } from "../shared/sql-errors.ts";
@@ -13,9 +14,44 @@ export interface IssuerTreeNode {
   depth: number;
 }
 
+/** What issuer logos need from the images feature (app.ts wires the images service in). */
+export interface LogoImages {
+  /** Checks an upload (real decoding, SVG sanitising, size cap) without storing it; the error is a message key. */
+  check(input: UploadInput): Promise<Result<unknown, string>>;
+  /** Stores an upload as an image of the issuer. */
+  upload(actor: Actor, issuer: IssuerRow, input: UploadInput): Promise<Result<{ id: string }, FieldErrors>>;
+  /** The public address of a stored image (its PNG rendition). */
+  url(imageId: string): string;
+}
+
+/** A logo change from the forms: an uploaded file (it wins over the URL field), or removing the logo. */
+export interface LogoChange {
+  file?: UploadInput | null;
+  remove?: boolean;
+}
+
 /** Issuer spaces ("espaces"): institutions and the schools or departments under them. */
-export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditService; onCreated?: (issuer: IssuerRow, tx: Db) => Promise<void> }) {
+export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditService; images?: LogoImages; onCreated?: (issuer: IssuerRow, tx: Db) => Promise<void> }) {
   const { db, clock, audit } = deps;
+
+  function logoImages(): LogoImages {
+    if (!deps.images) throw new Error("logo uploads need the images service (deps.images)");
+    return deps.images;
+  }
+
+  /** The message key refusing an uploaded logo, or null when there is none or it is acceptable. */
+  async function checkLogo(file: UploadInput | null | undefined): Promise<string | null> {
+    if (!file) return null;
+    const checked = await logoImages().check(file);
+    return checked.ok ? null : checked.error;
+  }
+
+  /** Stores a checked logo as an image of the issuer; returns its public address. */
+  async function storeLogo(actor: Actor, issuer: IssuerRow, file: UploadInput): Promise<{ imageId: string; url: string }> {
+    const stored = await logoImages().upload(actor, issuer, file);
+    if (!stored.ok) throw new Error(`a logo that passed the check was refused: ${JSON.stringify(stored.error)}`);
+    return { imageId: stored.value.id, url: logoImages().url(stored.value.id) };
+  }
 
   async function resolveParent(parentSlug: string | null, selfId: string | null): Promise<Result<string | null, FieldErrors>> {
     if (!parentSlug) return ok(null);
@@ -25,17 +61,41 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
     return ok(parent.id);
   }
 
+  /** Stores a checked logo of a just-created issuer and makes it the issuer's logo. */
+  async function setStoredLogo(actor: Actor, issuer: IssuerRow, file: UploadInput): Promise<IssuerRow> {
+    const stored = await storeLogo(actor, issuer, file);
+    const changes = { logo_url: stored.url, updated_at: isoNow(clock) };
+    await db.transaction().execute(async (tx) => {
+      await repo.updateIssuer(tx, issuer.id, changes);
+      await audit.record(actor, { action: "issuer.update", objectType: "issuer", objectId: issuer.id, issuerId: issuer.id, details: { logo: "upload", imageId: stored.imageId } }, tx);
+    });
+    return { ...issuer, ...changes };
+  }
+
   return {
     findBySlug: (slug: string) => repo.findIssuerBySlug(db, slug),
     findById: (id: string) => repo.findIssuerById(db, id),
     children: (id: string) => repo.listChildIssuers(db, id),
     ancestorIds: (id: string) => repo.listAncestorIds(db, id),
 
-    /** Creates an issuer; refuses a taken slug or an unknown parent. */
-    async create(actor: Actor, input: IssuerInput): Promise<Result<IssuerRow, FieldErrors>> {
-      if (await repo.findIssuerBySlug(db, input.slug)) return err({ slug: "errors.slugTaken" });
+    /** Checks a logo file without storing it: `{ logo: message key }` when it is refused, else `{}`. */
+    async checkLogo(file: UploadInput | null | undefined): Promise<FieldErrors> {
+      const error = await checkLogo(file);
+      return error ? { logo: error } : {};
+    },
+
+    /**
+     * Creates an issuer; refuses a taken slug, an unknown parent or a bad logo file. The logo is
+     * checked before anything is written (a refused form stores nothing), then stored once the
+     * issuer exists and set as its logo.
+     */
+    async create(actor: Actor, input: IssuerInput, logo: LogoChange = {}): Promise<Result<IssuerRow, FieldErrors>> {
+      const taken = !!(await repo.findIssuerBySlug(db, input.slug));
       const parent = await resolveParent(input.parent, null);
-      if (!parent.ok) return parent;
+      const logoError = await checkLogo(logo.file);
+      if (taken || !parent.ok || logoError) {
+        return err({ ...(taken ? { slug: "errors.slugTaken" } : {}), ...(parent.ok ? {} : parent.error), ...(logoError ? { logo: logoError } : {}) });
+      }
       const now = isoNow(clock);
       const row: IssuerRow = {
         id: newId(), slug: input.slug, name: input.name, description: input.description, website: input.website,
@@ -51,17 +111,25 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
         if (isUniqueViolation(e)) return err({ slug: "errors.slugTaken" });
         throw e;
       }
-      return ok(row);
+      return logo.file ? ok(await setStoredLogo(actor, row, logo.file)) : ok(row);
     },
 
-    /** Updates an issuer's public details and parent; refuses a parent that makes a cycle. */
-    async update(actor: Actor, issuer: IssuerRow, input: IssuerUpdateInput): Promise<Result<IssuerRow, FieldErrors>> {
+    /**
+     * Updates an issuer's public details, parent and logo; refuses a parent that makes a cycle or a
+     * bad logo file (then nothing is stored). An uploaded file wins over the URL field; `remove`
+     * clears the logo.
+     */
+    async update(actor: Actor, issuer: IssuerRow, input: IssuerUpdateInput, logo: LogoChange = {}): Promise<Result<IssuerRow, FieldErrors>> {
       const parent = await resolveParent(input.parent, issuer.id);
-      if (!parent.ok) return parent;
-      const changes = { name: input.name, description: input.description, website: input.website, email: input.email, logo_url: input.logoUrl, parent_id: parent.value, updated_at: isoNow(clock) };
+      const logoError = await checkLogo(logo.file);
+      if (!parent.ok || logoError) return err({ ...(parent.ok ? {} : parent.error), ...(logoError ? { logo: logoError } : {}) });
+      const stored = logo.file ? await storeLogo(actor, issuer, logo.file) : null;
+      const logoUrl = stored ? stored.url : logo.remove ? null : input.logoUrl;
+      const changes = { name: input.name, description: input.description, website: input.website, email: input.email, logo_url: logoUrl, parent_id: parent.value, updated_at: isoNow(clock) };
+      const details = stored ? { logo: "upload", imageId: stored.imageId } : logo.remove ? { logo: "removed" } : undefined;
       await db.transaction().execute(async (tx) => {
         await repo.updateIssuer(tx, issuer.id, changes);
-        await audit.record(actor, { action: "issuer.update", objectType: "issuer", objectId: issuer.id, issuerId: issuer.id }, tx);
+        await audit.record(actor, { action: "issuer.update", objectType: "issuer", objectId: issuer.id, issuerId: issuer.id, details }, tx);
       });
       return ok({ ...issuer, ...changes });
     },

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { PNG } from "pngjs";
 import { chromiumPath, markDocument, sameDocument, stopAfterFirstFailure, useBrowser, type WatchedPage } from "../helpers/browser.ts";
 import { startTestNode, TEST_PASSWORD, type TestNode } from "../helpers/node.ts";
 
@@ -66,9 +67,14 @@ describe.skipIf(!chromiumPath)("foundation, in a real browser with JavaScript", 
 
     await page.getByLabel("Nom", { exact: true }).fill("École Centrale de Marseille");
     await page.getByLabel(/Description/).fill("Grande école d'ingénieurs.");
+    // The logo travels with the form (multipart) and shows on the public page.
+    const logo = new PNG({ width: 48, height: 48 });
+    logo.data.fill(200);
+    await page.getByLabel(/Fichier du logo/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: PNG.sync.write(logo) });
     await page.getByRole("button", { name: "Créer l'émetteur" }).click();
     await page.waitForURL(`${node.url}/issuers/centrale`);
     await expect(page.locator("h1").textContent()).resolves.toBe("École Centrale de Marseille");
+    await expect(page.locator("img.logo").evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).resolves.toBe(48);
     await expect(page.getByRole("status").textContent()).resolves.toContain("Émetteur « École Centrale de Marseille » créé.");
   });
 

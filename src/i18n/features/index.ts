@@ -1,4 +1,5 @@
 import { achievementsMessages } from "./achievements.ts";
+import { auditTrailMessages } from "./audit-trail.ts";
 import { backpackMessages } from "./backpack.ts";
 import { awardsMessages } from "./awards.ts";
 import { credentialsMessages } from "./credentials.ts";
@@ -18,6 +19,7 @@ import { verificationMessages } from "./verification.ts";
 // with the core catalogue (fr.ts / en.ts) by i18n.ts. Register new feature files in this list.
 export const featureMessages: Array<{ fr: Record<string, string>; en: Record<string, string> }> = [
   achievementsMessages,
+  auditTrailMessages,
   backpackMessages,
   awardsMessages,
   credentialsMessages,
