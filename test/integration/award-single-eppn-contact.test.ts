@@ -4,7 +4,7 @@ import { HttpClient } from "../helpers/http-client.ts";
 import { freePort, startTestNode, type TestNode } from "../helpers/node.ts";
 import { mailOfKind, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 import { listIdOf, settle, setUpAwards, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
-import { startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
+import { oidcLogin, startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
 
 const EPPN = "ext:eduPersonPrincipalName";
 
@@ -43,17 +43,8 @@ describe("single award to an eppn with a contact address; staff list of issued b
   const listCount = async () => Number((await node.database.db.selectFrom("award_lists").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
 
   async function oidcSignIn(): Promise<HttpClient> {
-    op.signInAs("lea-sub");
     const client = node.client();
-    const start = await client.get(`/auth/oidc/univ/login?next=${encodeURIComponent("/backpack")}`);
-    expect(start.status).toBe(303);
-    const opBrowser = new HttpClient(op.issuer);
-    let location = start.headers.get("Location")!;
-    for (let hop = 0; hop < 10 && !location.startsWith(node.url); hop++) {
-      const res = await opBrowser.get(location);
-      location = new URL(res.headers.get("Location")!, location).href;
-    }
-    expect((await client.get(location.slice(node.url.length))).status).toBe(303);
+    expect((await oidcLogin(op, node.url, client, "lea-sub", "/backpack")).status).toBe(303);
     return client;
   }
 

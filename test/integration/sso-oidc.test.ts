@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "../../src/audit/audit.service.ts";
 import { HttpClient } from "../helpers/http-client.ts";
 import { freePort, startTestNode, TEST_PASSWORD, type TestNode } from "../helpers/node.ts";
-import { startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
+import { oidcLogin, startTestOp, throughProvider, type TestOp } from "../fixtures/sso/oidc-op.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
@@ -41,27 +41,7 @@ describe("OpenID Connect single sign-on against a real provider (oidc-provider)"
 
   const countUsers = async () => Number((await node.database.db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
 
-  /** Follows the provider's redirects with its own cookie jar until it sends the browser back to the node. */
-  async function throughProvider(start: string): Promise<string> {
-    const opBrowser = new HttpClient(op.issuer);
-    let location = start;
-    for (let hop = 0; hop < 10; hop++) {
-      if (location.startsWith(node.url)) return location;
-      const res = await opBrowser.get(location);
-      expect([302, 303]).toContain(res.status);
-      location = new URL(res.headers.get("Location")!, location).href;
-    }
-    throw new Error("too many redirects at the provider");
-  }
-
-  /** A whole login as `accountId`: the node's answer at its callback. */
-  async function login(client: HttpClient, accountId: string, next = "/account"): Promise<Response> {
-    op.signInAs(accountId);
-    const start = await client.get(`/auth/oidc/univ/login?next=${encodeURIComponent(next)}`);
-    expect(start.status).toBe(303);
-    const callback = await throughProvider(start.headers.get("Location")!);
-    return client.get(callback.slice(node.url.length));
-  }
+  const login = (client: HttpClient, accountId: string, next = "/account") => oidcLogin(op, node.url, client, accountId, next);
 
   it("sends the browser to the provider with PKCE (S256), state and nonce, and keeps the flow in a sealed cookie", async () => {
     const client = node.client();
@@ -120,7 +100,7 @@ describe("OpenID Connect single sign-on against a real provider (oidc-provider)"
   it("refuses a callback without the browser's flow cookie (login CSRF), and a provider's error answer", async () => {
     op.signInAs("alice-sub");
     const start = await node.client().get("/auth/oidc/univ/login");
-    const callback = await throughProvider(start.headers.get("Location")!);
+    const callback = await throughProvider(op, node.url, start.headers.get("Location")!);
     const stranger = node.client(); // not the browser that started the login
     const res = await stranger.get(callback.slice(node.url.length));
     expect(res.status).toBe(401);
