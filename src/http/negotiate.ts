@@ -1,5 +1,19 @@
 import type { Context } from "hono";
 
+const JSON_TYPES = ["application/ld+json", "application/json", "application/vc+ld+json"];
+const HTML_TYPES = ["text/html", "application/xhtml+xml"];
+
+// The best q an Accept header gives to any of `types` (0 when it names none of them).
+function acceptScores(accept: string): { json: number; html: number } {
+  const ranked = accept.split(",").map((part) => {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
+  });
+  const score = (types: string[]) => Math.max(0, ...ranked.filter((r) => types.includes(r.type)).map((r) => r.q));
+  return { json: score(JSON_TYPES), html: score(HTML_TYPES) };
+}
+
 /**
  * True when the client wants JSON-LD rather than a page. OB 3.0 Impl. Guide: serve JSON-LD for
  * application/ld+json, application/json or no Accept header; HTML for browsers (text/html).
@@ -7,14 +21,7 @@ import type { Context } from "hono";
 export function wantsJsonLd(c: Context): boolean {
   const accept = c.req.header("Accept");
   if (!accept) return true;
-  const ranked = accept.split(",").map((part) => {
-    const [type = "", ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
-  });
-  const score = (pred: (t: string) => boolean) => Math.max(0, ...ranked.filter((r) => pred(r.type)).map((r) => r.q));
-  const json = score((t) => t === "application/ld+json" || t === "application/json" || t === "application/vc+ld+json");
-  const html = score((t) => t === "text/html" || t === "application/xhtml+xml");
+  const { json, html } = acceptScores(accept);
   if (json === 0 && html === 0) return !accept.includes("text/") && accept.includes("*/*");
   return json > html;
 }
@@ -26,14 +33,8 @@ export function wantsJsonLd(c: Context): boolean {
 export function asksForJsonLd(c: Context): boolean {
   const accept = c.req.header("Accept");
   if (!accept) return false;
-  const ranked = accept.split(",").map((part) => {
-    const [type = "", ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
-  });
-  const score = (types: string[]) => Math.max(0, ...ranked.filter((r) => types.includes(r.type)).map((r) => r.q));
-  const json = score(["application/ld+json", "application/json", "application/vc+ld+json"]);
-  return json > 0 && json > score(["text/html", "application/xhtml+xml"]);
+  const { json, html } = acceptScores(accept);
+  return json > 0 && json > html;
 }
 
 /** Sends a JSON-LD document with the right media type. */
