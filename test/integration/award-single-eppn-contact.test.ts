@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliActor } from "../../src/audit/audit.service.ts";
 import { HttpClient } from "../helpers/http-client.ts";
-import { freePort, startTestNode, type TestNode } from "../helpers/node.ts";
+import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { mailOfKind, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 import { listIdOf, settle, setUpAwards, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 import { oidcLogin, startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
@@ -22,15 +22,14 @@ describe("single award to an eppn with a contact address; staff list of issued b
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    const opPort = await freePort();
-    node = await startTestNode({
-      mail: { from: "FranceBadge <badges@univ.example>", smtp: { host: "127.0.0.1", port: sink.port, secure: false } },
-      sso: { oidc: [{ id: "univ", issuer: `http://127.0.0.1:${opPort}`, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] }] },
-    });
     op = await startTestOp({
-      port: opPort, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: `${node.url}/auth/oidc/univ/callback`,
+      clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: () => `${node.url}/auth/oidc/univ/callback`,
       // The institution's e-mail differs from the contact address given on the award form.
       accounts: { "lea-sub": { email: "lea.martin@univ-oidc.fr", email_verified: true, name: "Léa Martin", eduperson_principal_name: "lmartin@univ-oidc.fr" } },
+    });
+    node = await startTestNode({
+      mail: { from: "FranceBadge <badges@univ.example>", smtp: { host: "127.0.0.1", port: sink.port, secure: false } },
+      sso: { oidc: [{ id: "univ", issuer: op.issuer, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] }] },
     });
     kit = await setUpAwards(node);
   });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { open } from "../../src/shared/secret-box.ts";
 import { HttpClient } from "../helpers/http-client.ts";
-import { freePort, startTestNode, type TestNode } from "../helpers/node.ts";
+import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { listIdOf, settle, setUpAwards, template, type AwardKit } from "../fixtures/awards/award-test-kit.ts";
 import { makeKeyPair } from "../fixtures/sso/certs.ts";
 import { oidcLogin, startTestOp, type TestOp } from "../fixtures/sso/oidc-op.ts";
@@ -28,16 +28,15 @@ describe("students see the badges awarded to their federation identifier and to 
     const spKeys = makeKeyPair("sp", dir);
     idp = createTestIdp({ entityId: "https://idp.univ-test.fr/idp/shibboleth", ssoUrl: "https://idp.univ-test.fr/idp/profile/SAML2/Redirect/SSO", keys: makeKeyPair("idp", dir) });
     writeFileSync(join(dir, "idp.xml"), idp.metadataXml());
-    const opPort = await freePort();
+    op = await startTestOp({
+      clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: () => `${node.url}/auth/oidc/univ/callback`,
+      accounts: { "bob-sub": { email: "bob.durand@univ-oidc.fr", email_verified: true, name: "Bob Durand", eduperson_principal_name: "bdurand@univ-oidc.fr" } },
+    });
     node = await startTestNode({
       sso: {
         saml: { spPrivateKeyPath: spKeys.keyPath, spCertPath: spKeys.certPath, idps: [{ id: "univ-test", metadataPath: join(dir, "idp.xml"), label: "Université de Test" }] },
-        oidc: [{ id: "univ", issuer: `http://127.0.0.1:${opPort}`, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] }],
+        oidc: [{ id: "univ", issuer: op.issuer, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] }],
       },
-    });
-    op = await startTestOp({
-      port: opPort, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: `${node.url}/auth/oidc/univ/callback`,
-      accounts: { "bob-sub": { email: "bob.durand@univ-oidc.fr", email_verified: true, name: "Bob Durand", eduperson_principal_name: "bdurand@univ-oidc.fr" } },
     });
     spMetadata = await (await fetch(node.url + "/auth/saml/metadata")).text();
     kit = await setUpAwards(node);

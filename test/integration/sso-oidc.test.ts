@@ -11,24 +11,23 @@ describe("OpenID Connect single sign-on against a real provider (oidc-provider)"
   let op: TestOp;
 
   beforeAll(async () => {
-    const opPort = await freePort();
     const deadPort = await freePort(); // nothing listens there
-    node = await startTestNode({
-      sso: {
-        oidc: [
-          { id: "univ", issuer: `http://127.0.0.1:${opPort}`, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] },
-          { id: "down", issuer: `http://127.0.0.1:${deadPort}`, clientId: "x", label: "Provider down" },
-        ],
-        roleRules: [{ affiliation: "staff", homeOrganization: "univ-oidc.fr", issuer: "univ-oidc", role: "awarder" }],
-        staffPasswordLogin: false,
-      },
-    });
     op = await startTestOp({
-      port: opPort, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: `${node.url}/auth/oidc/univ/callback`,
+      clientId: "francebadge", clientSecret: "op-client-secret-0123456789", redirectUri: () => `${node.url}/auth/oidc/univ/callback`,
       accounts: {
         "alice-sub": { email: "alice@univ-oidc.fr", email_verified: true, name: "Alice Martin", eduperson_principal_name: "alice@univ-oidc.fr", eduperson_scoped_affiliation: ["student@univ-oidc.fr"] },
         "sam-sub": { email: "sam@univ-oidc.fr", email_verified: true, name: "Sam Staff", eduperson_scoped_affiliation: ["staff@univ-oidc.fr", "member@univ-oidc.fr"] },
         "unverified-sub": { email: "mallory@univ-oidc.fr", email_verified: false, name: "Mallory" },
+      },
+    });
+    node = await startTestNode({
+      sso: {
+        oidc: [
+          { id: "univ", issuer: op.issuer, clientId: "francebadge", clientSecret: "op-client-secret-0123456789", label: "Université OIDC", scopes: ["openid", "email", "profile", "eduperson"] },
+          { id: "down", issuer: `http://127.0.0.1:${deadPort}`, clientId: "x", label: "Provider down" },
+        ],
+        roleRules: [{ affiliation: "staff", homeOrganization: "univ-oidc.fr", issuer: "univ-oidc", role: "awarder" }],
+        staffPasswordLogin: false,
       },
     });
     const issuer = await node.services.issuers.create(systemActor, { slug: "univ-oidc", name: "Université OIDC", description: "", website: null, email: null, logoUrl: null, parent: null });
