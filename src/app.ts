@@ -207,7 +207,7 @@ export function createServices(deps: AppDeps) {
   const urls = nodeUrls(config.origin);
   const keys = createKeysService({ db, clock, audit, secret: config.secret, urls });
   const images = createImagesService({ db, clock, audit });
-  const issuers = createIssuersService({ db, clock, audit, images: { check: prepareUpload, upload: images.upload, url: (id) => urls.image(id) }, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
+  const issuers = createIssuersService({ db, clock, audit, images: { check: prepareUpload, store: images.storePrepared, url: (id) => urls.image(id) }, onCreated: (issuer, tx) => keys.ensureKey(issuer.id, tx) });
   const tokens = createTokensService({ db, clock, audit });
   const jobs = createJobQueue({ db, postgres: deps.dialect === "postgres", clock, ...config.jobs });
   const { mail, members } = createMailAndMembers({ config, db, clock, audit, jobs, accounts, issuers });
@@ -262,7 +262,7 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders(https));
   app.route("/", healthRoutes({ health: createHealthService({ db: deps.db }) }));
   app.route("/", staticRoutes());
-  app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: payloadTooLarge(8 * 1024 * 1024) }));
+  app.use(bodyLimit({ maxSize: 8 * 1024 * 1024, onError: payloadTooLarge(8 * 1024 * 1024, cookies) }));
   const federation = federationHttp({ render, guards, services: services.federation, issuers: services.issuers, members: services.members, tokens: services.tokens, origin: config.origin });
   app.use(...federation.middlewares); // ActivityPub: before sessions and CSRF (signed JSON posts) and the issuer pages
   app.use(requestContext({ auth: services.auth, cookies, defaultLocale: config.locale, trustProxy: config.trustProxy }));

@@ -1,13 +1,14 @@
 import type { Context } from "hono";
 import { isLocale, negotiateLocale, translator, type Locale } from "../i18n/i18n.ts";
+import type { CookieKit } from "./cookies.ts";
 
 // The global body limit answers before sessions and the renderer run: this page stands alone
 // (its language from the fb_lang cookie or Accept-Language) and every text in it is escaped.
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-function localeOf(c: Context): Locale {
-  const cookie = /(?:^|;\s*)(?:__Host-)?fb_lang=([a-z]{2})/.exec(c.req.header("Cookie") ?? "")?.[1];
+function localeOf(c: Context, cookies: CookieKit): Locale {
+  const cookie = cookies.get(c, "fb_lang");
   return isLocale(cookie) ? cookie : negotiateLocale(c.req.header("Accept-Language"), "fr");
 }
 
@@ -29,9 +30,9 @@ function wantsJson(c: Context): boolean {
  * The answer to a request body over `maxBytes` (status 413): JSON `{ errors }` for API clients,
  * a short FR/EN page with a way back for forms. The unread rest of the body makes the connection unusable: close it.
  */
-export function payloadTooLarge(maxBytes: number) {
+export function payloadTooLarge(maxBytes: number, cookies: CookieKit) {
   return (c: Context): Response => {
-    const locale = wantsJson(c) ? negotiateLocale(c.req.header("Accept-Language"), "en") : localeOf(c);
+    const locale = wantsJson(c) ? negotiateLocale(c.req.header("Accept-Language"), "en") : localeOf(c, cookies);
     const t = translator(locale);
     const message = t("errors.uploadTooLarge", { max: Math.floor(maxBytes / (1024 * 1024)) });
     c.header("Connection", "close");

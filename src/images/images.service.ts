@@ -21,7 +21,8 @@ export interface UploadInput {
 }
 
 /** What gets stored: the original (sanitised for SVG) and its PNG rendition. */
-interface Prepared {
+/** An upload checked and converted by prepareUpload, ready to store. */
+export interface Prepared {
   mediaType: string;
   original: Buffer;
   png: Buffer;
@@ -109,6 +110,9 @@ export function createImagesService(deps: { db: Db; clock: Clock; audit: AuditSe
       if (!prepared.ok) return err({ image: prepared.error });
       return ok(await store(actor, issuer, prepared.value, null, "image.upload"));
     },
+
+    /** Stores an upload already checked by prepareUpload (callers that check before they create what it belongs to). */
+    storePrepared: (actor: Actor, issuer: IssuerRow, prepared: Prepared): Promise<ImageRow> => store(actor, issuer, prepared, null, "image.upload"),
 
     /** Draws and stores a designer image from untrusted settings (errors keyed by setting). */
     async design(actor: Actor, issuer: IssuerRow, input: unknown): Promise<Result<ImageRow, FieldErrors>> {

@@ -1,6 +1,6 @@
 import type { AuditService, Actor } from "../audit/audit.service.ts";
 import type { Db, IssuerRow } from "../db/database.ts";
-import type { UploadInput } from "../images/images.service.ts";
+import type { Prepared, UploadInput } from "../images/images.service.ts";
 import { isoNow, type Clock } from "../shared/clock.ts";
 import { err, ok, type FieldErrors, type Result } from "../shared/result.ts";
 import { isUniqueViolation } from "../shared/sql-errors.ts";
@@ -17,9 +17,9 @@ export interface IssuerTreeNode {
 /** What issuer logos need from the images feature (app.ts wires the images service in). */
 export interface LogoImages {
   /** Checks an upload (real decoding, SVG sanitising, size cap) without storing it; the error is a message key. */
-  check(input: UploadInput): Promise<Result<unknown, string>>;
-  /** Stores an upload as an image of the issuer. */
-  upload(actor: Actor, issuer: IssuerRow, input: UploadInput): Promise<Result<{ id: string }, FieldErrors>>;
+  check(input: UploadInput): Promise<Result<Prepared, string>>;
+  /** Stores a checked upload as an image of the issuer (decoded once, by `check`). */
+  store(actor: Actor, issuer: IssuerRow, prepared: Prepared): Promise<{ id: string }>;
   /** The public address of a stored image (its PNG rendition). */
   url(imageId: string): string;
 }
@@ -39,18 +39,15 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
     return deps.images;
   }
 
-  /** The message key refusing an uploaded logo, or null when there is none or it is acceptable. */
-  async function checkLogo(file: UploadInput | null | undefined): Promise<string | null> {
-    if (!file) return null;
-    const checked = await logoImages().check(file);
-    return checked.ok ? null : checked.error;
+  /** The checked logo (null when there is none), or the message key refusing it. */
+  async function checkLogo(file: UploadInput | null | undefined): Promise<Result<Prepared | null, string>> {
+    return file ? logoImages().check(file) : ok(null);
   }
 
   /** Stores a checked logo as an image of the issuer; returns its public address. */
-  async function storeLogo(actor: Actor, issuer: IssuerRow, file: UploadInput): Promise<{ imageId: string; url: string }> {
-    const stored = await logoImages().upload(actor, issuer, file);
-    if (!stored.ok) throw new Error(`a logo that passed the check was refused: ${JSON.stringify(stored.error)}`);
-    return { imageId: stored.value.id, url: logoImages().url(stored.value.id) };
+  async function storeLogo(actor: Actor, issuer: IssuerRow, prepared: Prepared): Promise<{ imageId: string; url: string }> {
+    const stored = await logoImages().store(actor, issuer, prepared);
+    return { imageId: stored.id, url: logoImages().url(stored.id) };
   }
 
   async function resolveParent(parentSlug: string | null, selfId: string | null): Promise<Result<string | null, FieldErrors>> {
@@ -62,8 +59,8 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
   }
 
   /** Stores a checked logo of a just-created issuer and makes it the issuer's logo. */
-  async function setStoredLogo(actor: Actor, issuer: IssuerRow, file: UploadInput): Promise<IssuerRow> {
-    const stored = await storeLogo(actor, issuer, file);
+  async function setStoredLogo(actor: Actor, issuer: IssuerRow, prepared: Prepared): Promise<IssuerRow> {
+    const stored = await storeLogo(actor, issuer, prepared);
     const changes = { logo_url: stored.url, updated_at: isoNow(clock) };
     await db.transaction().execute(async (tx) => {
       await repo.updateIssuer(tx, issuer.id, changes);
@@ -80,8 +77,8 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
 
     /** Checks a logo file without storing it: `{ logo: message key }` when it is refused, else `{}`. */
     async checkLogo(file: UploadInput | null | undefined): Promise<FieldErrors> {
-      const error = await checkLogo(file);
-      return error ? { logo: error } : {};
+      const checked = await checkLogo(file);
+      return checked.ok ? {} : { logo: checked.error };
     },
 
     /**
@@ -92,9 +89,9 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
     async create(actor: Actor, input: IssuerInput, logo: LogoChange = {}): Promise<Result<IssuerRow, FieldErrors>> {
       const taken = !!(await repo.findIssuerBySlug(db, input.slug));
       const parent = await resolveParent(input.parent, null);
-      const logoError = await checkLogo(logo.file);
-      if (taken || !parent.ok || logoError) {
-        return err({ ...(taken ? { slug: "errors.slugTaken" } : {}), ...(parent.ok ? {} : parent.error), ...(logoError ? { logo: logoError } : {}) });
+      const checked = await checkLogo(logo.file);
+      if (taken || !parent.ok || !checked.ok) {
+        return err({ ...(taken ? { slug: "errors.slugTaken" } : {}), ...(parent.ok ? {} : parent.error), ...(checked.ok ? {} : { logo: checked.error }) });
       }
       const now = isoNow(clock);
       const row: IssuerRow = {
@@ -111,7 +108,7 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
         if (isUniqueViolation(e)) return err({ slug: "errors.slugTaken" });
         throw e;
       }
-      return logo.file ? ok(await setStoredLogo(actor, row, logo.file)) : ok(row);
+      return checked.value ? ok(await setStoredLogo(actor, row, checked.value)) : ok(row);
     },
 
     /**
@@ -121,9 +118,9 @@ export function createIssuersService(deps: { db: Db; clock: Clock; audit: AuditS
      */
     async update(actor: Actor, issuer: IssuerRow, input: IssuerUpdateInput, logo: LogoChange = {}): Promise<Result<IssuerRow, FieldErrors>> {
       const parent = await resolveParent(input.parent, issuer.id);
-      const logoError = await checkLogo(logo.file);
-      if (!parent.ok || logoError) return err({ ...(parent.ok ? {} : parent.error), ...(logoError ? { logo: logoError } : {}) });
-      const stored = logo.file ? await storeLogo(actor, issuer, logo.file) : null;
+      const checked = await checkLogo(logo.file);
+      if (!parent.ok || !checked.ok) return err({ ...(parent.ok ? {} : parent.error), ...(checked.ok ? {} : { logo: checked.error }) });
+      const stored = checked.value ? await storeLogo(actor, issuer, checked.value) : null;
       const logoUrl = stored ? stored.url : logo.remove ? null : input.logoUrl;
       const changes = { name: input.name, description: input.description, website: input.website, email: input.email, logo_url: logoUrl, parent_id: parent.value, updated_at: isoNow(clock) };
       const details = stored ? { logo: "upload", imageId: stored.imageId } : logo.remove ? { logo: "removed" } : undefined;

@@ -33,11 +33,15 @@ function render(name: string, locale: Locale, origin: string, subject: string, d
   };
 }
 
-export interface InvitationMailInput {
+/** What every mail about a role in an issuer space names. */
+interface SpaceRoleMailInput {
   locale: Locale;
   issuerName: string;
   /** A role of src/members/roles.ts (its label is translated). */
   role: string;
+}
+
+export interface InvitationMailInput extends SpaceRoleMailInput {
   acceptUrl: string;
   /** ISO timestamp. */
   expiresAt: string;
@@ -55,11 +59,7 @@ export function invitationMail(input: InvitationMailInput, origin: string): Rend
   });
 }
 
-export interface MemberAddedMailInput {
-  locale: Locale;
-  issuerName: string;
-  /** A role of src/members/roles.ts (its label is translated). */
-  role: string;
+export interface MemberAddedMailInput extends SpaceRoleMailInput {
   /** The space's page. */
   spaceUrl: string;
   /** Display name of the person who gave the role, when known. */
